@@ -1,0 +1,80 @@
+/**
+ * What the CLI prints: the start banner and the request log lines. Pure functions of their inputs,
+ * so they are tested without starting a process.
+ */
+import type { RequestLogEntry } from './http/request-log.js';
+import type { Snapshot } from './model/snapshot.js';
+import type { TenantInfo } from './emulator.js';
+
+export function formatLogLine(entry: RequestLogEntry, format: 'text' | 'json'): string {
+  if (format === 'json') return JSON.stringify({ time: new Date().toISOString(), ...entry });
+  const parts = [entry.method, entry.path, entry.tenant ?? '-', entry.grant ?? '-', entry.client ?? '-', String(entry.status), `${entry.ms}ms`];
+  if (entry.error) parts.push(entry.detail ? `${entry.error} (${entry.detail})` : entry.error);
+  return parts.join(' ');
+}
+
+const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/**
+ * A ready-to-paste password grant for the first tenant that can run one. Secrets and passwords are shown
+ * only for the built-in demo; for a user's own config they are placeholders.
+ */
+function curlExample(snapshot: Snapshot, infos: Readonly<Record<string, TenantInfo>>, showSecrets: boolean): string | undefined {
+  for (const tenant of snapshot.tenants.values()) {
+    const connection = tenant.defaultDirectory === undefined ? undefined : tenant.connections.get(tenant.defaultDirectory);
+    const user = connection?.users[0];
+    const clients = [...tenant.clients.values()].filter((c) => c.grantTypes.has('password'));
+    const client = clients.find((c) => c.authMethod === 'client_secret_post') ?? clients.find((c) => c.authMethod === 'none');
+    if (!user || !client) continue;
+    const api = tenant.defaultAudience ?? [...tenant.apis.keys()][0];
+    const body: Record<string, string> = {
+      grant_type: 'password',
+      username: user.email,
+      password: (showSecrets && plainPassword(snapshot, tenant.name, user.email)) || '<password>',
+      ...(api ? { audience: api } : {}),
+      scope: 'openid profile email offline_access',
+      client_id: client.clientId,
+    };
+    if (client.authMethod === 'client_secret_post') body.client_secret = showSecrets ? (client.clientSecret ?? '') : '<client_secret>';
+    return `curl -s ${infos[tenant.name]!.tokenUrl} -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(body))}`;
+  }
+  return undefined;
+}
+
+function plainPassword(snapshot: Snapshot, tenantName: string, email: string): string | undefined {
+  const tenant = snapshot.config.tenants.find((t) => t.name === tenantName);
+  return tenant?.connections.flatMap((c) => c.users).find((u) => u.email.toLowerCase() === email)?.password;
+}
+
+export function formatBanner(options: {
+  version: string;
+  snapshot: Snapshot;
+  tenants: Readonly<Record<string, TenantInfo>>;
+  url: string;
+  configLabel: string;
+  stateDir: string | undefined;
+  demo: boolean;
+}): string {
+  const { snapshot, tenants, url } = options;
+  const lines = [`auth-emulator ${options.version}: a local Auth0 look-alike`, `  config  ${options.configLabel}`];
+  lines.push(`  state   ${options.stateDir ?? 'memory only (keys and refresh tokens are lost on exit)'}`, '');
+  const port = new URL(url).port;
+  for (const tenant of snapshot.tenants.values()) {
+    const info = tenants[tenant.name]!;
+    const also = [`http://localhost:${port}/${tenant.name}/`, `http://${tenant.name}.localhost:${port}/`].filter((u) => u !== info.issuer);
+    lines.push(`tenant ${tenant.name}  issuer ${info.issuer}`, `  also at ${also.join('  ')}`);
+    const clients = [...tenant.clients.values()].map((c) => `${c.clientId} (${c.appType}, ${c.authMethod})`);
+    lines.push(`  clients ${clients.join(', ') || '(none)'}`);
+    for (const connection of tenant.connections.values()) {
+      const users = connection.users.slice(0, 5).map((u) => u.email);
+      const more = connection.users.length > 5 ? ` and ${connection.users.length - 5} more` : '';
+      lines.push(`  users   ${connection.name}: ${users.join(', ') || '(none)'}${more}`);
+    }
+    if (tenant.apis.size > 0) lines.push(`  apis    ${[...tenant.apis.keys()].join(', ')}`);
+    lines.push('');
+  }
+  const curl = curlExample(snapshot, tenants, options.demo);
+  if (curl) lines.push('Try a password grant:', `  ${curl}`, '');
+  lines.push(`Ready on ${url} (Ctrl-C to stop)`);
+  return lines.join('\n');
+}

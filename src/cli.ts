@@ -1,0 +1,149 @@
+#!/usr/bin/env node
+/**
+ * The command line: argument parsing, the banner, signals and exit codes. The only module that touches
+ * `process` and `console`; everything else is the programmatic API.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { formatBanner, formatLogLine } from './cli-format.js';
+import { ConfigError, loadConfigFile } from './config/load.js';
+import { DEMO_CONFIG_FILE, PortInUseError, createEmulator } from './emulator.js';
+import { KeyError, KeyStore } from './tokens/key-store.js';
+import { buildSnapshot } from './model/snapshot.js';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+const DEFAULT_CONFIG = 'auth.config.yaml';
+
+const HELP = `auth-emulator ${VERSION}: a local, offline Auth0 look-alike
+
+Usage
+  auth-emulator [start] [options]     serve the tenants of the config file
+  auth-emulator check [--config F]    validate the config and exit 0 (valid) or 1
+
+Options
+  -c, --config <file>      config file (default ./${DEFAULT_CONFIG}; without one, a built-in demo)
+  -p, --port <n>           port (default 4400, env AUTH_EMULATOR_PORT)
+      --host <addr>        interface to bind (default 127.0.0.1, env AUTH_EMULATOR_HOST)
+      --state-dir <dir>    where keys and refresh tokens are kept (default .auth-emulator/ beside the config)
+      --log-format <f>     text (default) or json
+  -q, --quiet              no request log
+  -h, --help               this help
+  -v, --version            the version
+`;
+
+function fail(message: string): never {
+  console.error(message);
+  process.exit(1);
+}
+
+function parse() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: {
+        config: { type: 'string', short: 'c' },
+        port: { type: 'string', short: 'p' },
+        host: { type: 'string' },
+        'state-dir': { type: 'string' },
+        'log-format': { type: 'string' },
+        quiet: { type: 'boolean', short: 'q' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+    });
+  } catch (err) {
+    fail(`${(err as Error).message}\nRun auth-emulator --help for the options.`);
+  }
+}
+
+function parsePort(raw: string | undefined): number {
+  if (raw === undefined) return 4400;
+  const port = Number(raw);
+  if (!/^\d+$/.test(raw) || port > 65535) fail(`Invalid port "${raw}": expected a number from 0 to 65535.`);
+  return port;
+}
+
+/** The config to use: --config (must exist), else ./auth.config.yaml if present, else the demo. */
+function configFile(explicit: string | undefined): { file: string; demo: boolean } {
+  const chosen = explicit ?? process.env.AUTH_EMULATOR_CONFIG;
+  if (chosen !== undefined) {
+    const file = resolve(chosen);
+    if (!existsSync(file)) fail(`Config file not found: ${file}`);
+    return { file, demo: false };
+  }
+  const local = resolve(DEFAULT_CONFIG);
+  return existsSync(local) ? { file: local, demo: false } : { file: DEMO_CONFIG_FILE, demo: true };
+}
+
+async function check(explicit: string | undefined): Promise<void> {
+  const { file, demo } = configFile(explicit);
+  try {
+    const config = await loadConfigFile(file);
+    const snapshot = buildSnapshot(config, file);
+    const keys = new KeyStore(undefined);
+    for (const tenant of snapshot.tenants.values()) {
+      if (tenant.signingKeyFile) await keys.forTenant(tenant.name, tenant.signingKeyFile);
+    }
+    const count = (f: (t: (typeof config.tenants)[number]) => number) => config.tenants.reduce((n, t) => n + f(t), 0);
+    const users = count((t) => t.connections.reduce((n, c) => n + c.users.length, 0));
+    console.log(
+      `${demo ? 'built-in demo config' : file} is valid: ${config.tenants.length} tenant(s), ${count((t) => t.clients.length)} client(s), ${count((t) => t.apis.length)} API(s), ${users} user(s).`,
+    );
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof KeyError) fail(err.message);
+    throw err;
+  }
+}
+
+async function start(values: ReturnType<typeof parse>['values']): Promise<void> {
+  const logFormat = values['log-format'] ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') fail(`Invalid --log-format "${logFormat}": expected text or json.`);
+  const port = parsePort(values.port ?? process.env.AUTH_EMULATOR_PORT);
+  const host = values.host ?? process.env.AUTH_EMULATOR_HOST ?? '127.0.0.1';
+  const { file, demo } = configFile(values.config);
+  const stateDir = resolve(values['state-dir'] ?? (demo ? '.auth-emulator' : join(file, '..', '.auth-emulator')));
+
+  let emulator;
+  try {
+    emulator = await createEmulator({
+      config: file,
+      stateDir,
+      host,
+      port,
+      log: values.quiet ? undefined : (entry) => console.log(formatLogLine(entry, logFormat)),
+      onError: (err) => console.error('auth-emulator: internal error:', err),
+    });
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof KeyError) fail(err.message);
+    if (err instanceof PortInUseError) {
+      fail(`Port ${err.port} is already in use. Start on another port with --port <n> (or AUTH_EMULATOR_PORT=<n>).`);
+    }
+    throw err;
+  }
+
+  const configLabel = demo ? `built-in demo (no ./${DEFAULT_CONFIG} here; this is the example config from README)` : file;
+  console.log(formatBanner({ version: VERSION, snapshot: emulator.snapshot, tenants: emulator.tenants, url: emulator.url!, configLabel, stateDir, demo }));
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.log('\nStopping...');
+    emulator.close().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+const { values, positionals } = parse();
+const command = positionals[0] ?? 'start';
+if (values.help) console.log(HELP);
+else if (values.version) console.log(VERSION);
+else if (positionals.length > 1) fail(`Unexpected argument "${positionals[1]}". Run auth-emulator --help.`);
+else if (command === 'start') await start(values);
+else if (command === 'check') await check(values.config);
+else fail(`Unknown command "${command}". Run auth-emulator --help.`);

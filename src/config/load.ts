@@ -1,0 +1,153 @@
+/**
+ * YAML text → validated, frozen config. Every problem is reported with the file, line:column, the path
+ * inside the document (`tenants[0].clients[1].grant_types[2]`) and what was expected.
+ */
+import { readFile, stat } from 'node:fs/promises';
+import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { crossCheck, type ConfigIssue } from './cross-check.js';
+import { configSchema, type Config } from './schema.js';
+
+/** Larger files are refused: a config this size is a mistake (or an attack), and parsing it would stall. */
+export const MAX_CONFIG_BYTES = 50 * 1024 * 1024;
+const MAX_ALIASES = 100;
+
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+}
+
+export class ConfigError extends Error {
+  readonly file: string;
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(file: string, problems: ConfigProblem[]) {
+    const lines = problems.map((p) => {
+      const where = p.line === undefined ? file : `${file}:${p.line}:${p.column ?? 1}`;
+      return `  ${where}  ${p.path ? `${p.path}: ` : ''}${p.message}`;
+    });
+    super(`Invalid config ${file} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}
+
+/** Reads and validates a config file. Throws ConfigError (with the file name) on any problem. */
+export async function loadConfigFile(file: string): Promise<Config> {
+  let size: number;
+  try {
+    size = (await stat(file)).size;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code})` }]);
+  }
+  if (size > MAX_CONFIG_BYTES) {
+    throw new ConfigError(file, [{ path: '', message: `file is ${size} bytes; the limit is ${MAX_CONFIG_BYTES}` }]);
+  }
+  return parseConfigText(await readFile(file, 'utf8'), file);
+}
+
+export function parseConfigText(text: string, file: string): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const where = (offset: number) => lineCounter.linePos(offset);
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      file,
+      doc.errors.map((e) => {
+        const pos = where(e.pos[0]);
+        return { path: '', message: e.message.split('\n')[0] ?? e.message, line: pos.line, column: pos.col };
+      }),
+    );
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
+  } catch (err) {
+    throw new ConfigError(file, [{ path: '', message: `${(err as Error).message} (YAML aliases are limited to ${MAX_ALIASES})` }]);
+  }
+  if (data === null || data === undefined) {
+    throw new ConfigError(file, [{ path: '', message: 'the file is empty: expected a mapping with a `tenants` list' }]);
+  }
+  return validateConfig(data, file, (path) => locate(doc, path, where));
+}
+
+/**
+ * Validates a plain config object (parsed YAML, or an object given to createEmulator).
+ * `locate` maps a path to a line, when the object came from a file.
+ */
+export function validateConfig(
+  data: unknown,
+  file: string,
+  locate: (path: (string | number)[]) => { line: number; col: number } | undefined = () => undefined,
+): Config {
+  const parsed = configSchema.safeParse(data);
+  const issues: ConfigIssue[] = parsed.success ? crossCheck(parsed.data) : parsed.error.issues.flatMap(fromZodIssue);
+  if (issues.length > 0) {
+    throw new ConfigError(
+      file,
+      issues.map((issue) => {
+        const pos = locate(issue.path);
+        return { path: formatPath(issue.path), message: issue.message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
+      }),
+    );
+  }
+  return deepFreeze(parsed.data as Config);
+}
+
+function fromZodIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
+  const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({ path: [...path, key], message: 'unknown key' }));
+  }
+  if (issue.code === 'invalid_union') {
+    // Report the branch that got furthest rather than zod's generic "Invalid input".
+    const deepest = issue.errors.flat().sort((a, b) => b.path.length - a.path.length)[0];
+    if (deepest) return fromZodIssue({ ...deepest, path: [...issue.path, ...deepest.path] } as z.core.$ZodIssue);
+  }
+  return [{ path, message: issue.message }];
+}
+
+/** The nearest node that exists on the path (a missing key is reported at its parent). */
+function locate(doc: Document, path: (string | number)[], where: (offset: number) => { line: number; col: number }) {
+  for (let n = path.length; n >= 0; n--) {
+    const parentPath = path.slice(0, n - 1);
+    const last = path[n - 1];
+    // Point at the key itself when the key exists (unknown keys, bad values of a mapping).
+    if (n > 0 && typeof last === 'string') {
+      const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
+      if (isMap(parent)) {
+        const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
+        const node = pair && (pair.value ?? pair.key);
+        const keyNode = pair && isScalar(pair.key) ? pair.key : undefined;
+        const target = isScalar(node) ? node : keyNode;
+        if (target?.range) return where(target.range[0]);
+      }
+      continue;
+    }
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | null)?.range;
+    if (range) return where(range[0]);
+  }
+  return undefined;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

@@ -1,0 +1,144 @@
+/**
+ * The schema of auth.config.yaml: the single source of truth for validation (and, later, the JSON Schema
+ * editors use). Field names are Auth0's own Management API names, so a tenant maps one to one.
+ * Objects are strict: an unknown key is an error, because a typo silently ignored is the worst outcome.
+ */
+import { z } from 'zod';
+
+export const GRANT_TYPES = [
+  'authorization_code',
+  'implicit',
+  'refresh_token',
+  'client_credentials',
+  'password',
+  'http://auth0.com/oauth/grant-type/password-realm',
+  'http://auth0.com/oauth/grant-type/mfa-oob',
+  'http://auth0.com/oauth/grant-type/mfa-otp',
+  'http://auth0.com/oauth/grant-type/mfa-recovery-code',
+  'http://auth0.com/oauth/grant-type/passwordless/otp',
+  'urn:ietf:params:oauth:grant-type:device_code',
+  'urn:ietf:params:oauth:grant-type:token-exchange',
+  'urn:openid:params:grant-type:ciba',
+] as const;
+
+/** Path segments a tenant may not be named after, because they are endpoints at the root. */
+export const RESERVED_TENANT_NAMES = ['oauth', 'userinfo', 'api', 'authorize', 'v2', 'oidc', 'mfa', 'dbconnections', 'passwordless', 'co', 'login', 'logout', 'continue'];
+
+const nonEmpty = z.string().min(1, 'expected a non-empty string');
+const stringList = z.array(nonEmpty);
+
+// Auth0's Management API keeps API scopes as [{value, description}]; a plain string is accepted too.
+const apiScope = z.union([nonEmpty, z.strictObject({ value: nonEmpty, description: z.string().optional() })]);
+
+export const apiSchema = z.strictObject({
+  identifier: nonEmpty,
+  name: nonEmpty.optional(),
+  scopes: z.array(apiScope).default([]),
+  allow_offline_access: z.boolean().default(false),
+  token_lifetime: z.int().min(1).max(2_592_000).default(86_400),
+  signing_alg: z.enum(['RS256', 'HS256']).default('RS256'),
+  signing_secret: z.string().min(16, 'expected at least 16 characters').optional(),
+});
+
+export const clientSchema = z.strictObject({
+  client_id: nonEmpty,
+  client_secret: nonEmpty.optional(),
+  name: nonEmpty.optional(),
+  description: z.string().optional(),
+  app_type: z.enum(['native', 'spa', 'regular_web', 'non_interactive']).default('regular_web'),
+  token_endpoint_auth_method: z.enum(['none', 'client_secret_post', 'client_secret_basic']).optional(),
+  grant_types: z.array(z.enum(GRANT_TYPES)).optional(),
+  // Auth0 keeps client_metadata as string → string (max 10 keys of 255 chars); values must be strings.
+  client_metadata: z.record(z.string(), z.string()).default({}),
+  jwt_configuration: z
+    .strictObject({
+      lifetime_in_seconds: z.int().min(1).max(2_592_000).default(36_000),
+      alg: z.enum(['RS256', 'HS256']).default('RS256'),
+    })
+    .default({ lifetime_in_seconds: 36_000, alg: 'RS256' }),
+  refresh_token: z
+    .strictObject({
+      rotation_type: z.enum(['rotating', 'non-rotating']).default('non-rotating'),
+      expiration_type: z.enum(['expiring', 'non-expiring']).default('non-expiring'),
+      token_lifetime: z.int().min(1).default(2_592_000),
+    })
+    .default({ rotation_type: 'non-rotating', expiration_type: 'non-expiring', token_lifetime: 2_592_000 }),
+  callbacks: stringList.default([]),
+  allowed_logout_urls: stringList.default([]),
+  web_origins: stringList.default([]),
+  allowed_origins: stringList.default([]),
+});
+
+export const clientGrantSchema = z.strictObject({
+  client_id: nonEmpty,
+  audience: nonEmpty,
+  scope: stringList.default([]),
+});
+
+const metadata = z.record(z.string(), z.unknown());
+
+export const userSchema = z
+  .strictObject({
+    user_id: nonEmpty.optional(),
+    email: z.email(),
+    username: nonEmpty.optional(),
+    password: nonEmpty.optional(),
+    password_hash: z.string().regex(/^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/, 'expected a bcrypt hash ($2b$10$…)').optional(),
+    email_verified: z.boolean().default(false),
+    blocked: z.boolean().default(false),
+    name: nonEmpty.optional(),
+    given_name: nonEmpty.optional(),
+    family_name: nonEmpty.optional(),
+    nickname: nonEmpty.optional(),
+    picture: z.url().optional(),
+    phone_number: nonEmpty.optional(),
+    phone_verified: z.boolean().optional(),
+    user_metadata: metadata.default({}),
+    app_metadata: metadata.default({}),
+    created_at: z.iso.datetime().optional(),
+    updated_at: z.iso.datetime().optional(),
+  })
+  .refine((u) => u.password !== undefined || u.password_hash !== undefined, {
+    message: 'expected `password` or `password_hash`',
+    path: ['password'],
+  })
+  .refine((u) => !(u.password !== undefined && u.password_hash !== undefined), {
+    message: 'give either `password` or `password_hash`, not both',
+    path: ['password_hash'],
+  });
+
+export const connectionSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'expected letters, digits and inner hyphens (an Auth0 connection name)'),
+  strategy: z.literal('auth0').default('auth0'),
+  enabled_clients: stringList.optional(),
+  users: z.array(userSchema).default([]),
+});
+
+export const tenantSchema = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'expected lowercase letters, digits and inner hyphens (it becomes a URL segment)')
+    .refine((n) => !RESERVED_TENANT_NAMES.includes(n), { message: 'this name is reserved for an endpoint path' }),
+  default: z.boolean().default(false),
+  friendly_name: z.string().optional(),
+  issuer: z.url({ protocol: /^https?$/ }).optional(),
+  default_directory: nonEmpty.optional(),
+  default_audience: nonEmpty.optional(),
+  signing_key: nonEmpty.optional(),
+  apis: z.array(apiSchema).default([]),
+  clients: z.array(clientSchema).default([]),
+  client_grants: z.array(clientGrantSchema).default([]),
+  connections: z.array(connectionSchema).default([]),
+});
+
+export const configSchema = z.strictObject({
+  tenants: z.array(tenantSchema).min(1, 'expected at least one tenant'),
+});
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type Config = z.output<typeof configSchema>;
+export type TenantConfig = z.output<typeof tenantSchema>;
+export type ClientConfig = z.output<typeof clientSchema>;
+export type ApiConfig = z.output<typeof apiSchema>;
+export type UserConfig = z.output<typeof userSchema>;
+export type ConnectionConfig = z.output<typeof connectionSchema>;

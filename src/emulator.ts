@@ -1,0 +1,193 @@
+/**
+ * The emulator: owns the config snapshot, the runtime state (keys, refresh tokens) and the koa app.
+ * The CLI is a thin shell over this; tests drive `callback()` with supertest and no port.
+ */
+import { createServer, type RequestListener, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadConfigFile, validateConfig } from './config/load.js';
+import type { Config, ConfigInput } from './config/schema.js';
+import type { TenantEnv } from './endpoints/token.js';
+import { createApp } from './http/app.js';
+import type { RequestLogEntry } from './http/request-log.js';
+import { buildSnapshot, type Snapshot } from './model/snapshot.js';
+import type { Tenant } from './model/tenant.js';
+import { RefreshTokenStore } from './state/refresh-tokens.js';
+import { KeyStore, type TenantKey } from './tokens/key-store.js';
+
+/** The example config shipped with the package doubles as the built-in demo. */
+export const DEMO_CONFIG_FILE = fileURLToPath(new URL('../auth.config.yaml', import.meta.url));
+
+export interface EmulatorOptions {
+  /** A path to an auth.config.yaml, or a config object of the same shape. Default: the built-in demo. */
+  config?: string | ConfigInput;
+  /**
+   * Where signing keys and refresh tokens are kept. Default: `.auth-emulator/` beside the config file;
+   * for a config object or the demo, memory only. `false` forces memory only.
+   */
+  stateDir?: string | false;
+  /** Listen on this port at once (0 picks a free one). Without it nothing listens until `listen()`. */
+  port?: number;
+  /** Interface to bind. Default 127.0.0.1: the emulator is for this machine only. */
+  host?: string;
+  /** Receives one entry per request. */
+  log?: (entry: RequestLogEntry) => void;
+  /** Receives unexpected errors (bugs): the client got a 500 without details. */
+  onError?: (err: unknown) => void;
+  /** Milliseconds since the epoch; tokens are stamped and checked with it. */
+  clock?: () => number;
+}
+
+export interface TenantInfo {
+  readonly name: string;
+  readonly issuer: string;
+  readonly tokenUrl: string;
+  readonly jwksUri: string;
+  readonly discoveryUrl: string;
+}
+
+export class PortInUseError extends Error {
+  readonly port: number;
+  constructor(port: number, host: string) {
+    super(`Port ${port} on ${host} is already in use.`);
+    this.name = 'PortInUseError';
+    this.port = port;
+  }
+}
+
+export class Emulator {
+  readonly #keyStore: KeyStore;
+  readonly #refreshTokens: RefreshTokenStore;
+  readonly #clock: () => number;
+  readonly #keys = new WeakMap<Tenant, TenantKey>();
+  readonly #app: ReturnType<typeof createApp>;
+  readonly #host: string;
+  #snapshot: Snapshot;
+  #server: Server | undefined;
+  #url: string | undefined;
+
+  private constructor(snapshot: Snapshot, keyStore: KeyStore, refreshTokens: RefreshTokenStore, options: EmulatorOptions) {
+    this.#snapshot = snapshot;
+    this.#keyStore = keyStore;
+    this.#refreshTokens = refreshTokens;
+    this.#clock = options.clock ?? Date.now;
+    this.#host = options.host ?? '127.0.0.1';
+    const log = options.log ?? (() => {});
+    const onError = options.onError ?? (() => {});
+    this.#app = createApp({
+      snapshot: () => this.#snapshot,
+      env: async (tenant, issuer) => this.#env(tenant, issuer),
+      fallbackHost: () => (this.#url ? new URL(this.#url).host : 'localhost'),
+      log,
+      onUnexpected: onError,
+    });
+  }
+
+  static async create(options: EmulatorOptions = {}): Promise<Emulator> {
+    const { config, file } = await readConfig(options.config);
+    const stateDir = options.stateDir === false ? undefined : options.stateDir ?? (file && file !== DEMO_CONFIG_FILE ? join(dirname(file), '.auth-emulator') : undefined);
+    const keyStore = new KeyStore(stateDir);
+    const refreshTokens = await RefreshTokenStore.open(stateDir ? join(stateDir, 'refresh-tokens.json') : undefined);
+    const emulator = new Emulator(buildSnapshot(config, file), keyStore, refreshTokens, options);
+    await emulator.#loadKeys(emulator.#snapshot);
+    if (options.port !== undefined) await emulator.listen(options.port);
+    return emulator;
+  }
+
+  /** The current config snapshot (replaced whole on reload, never mutated). */
+  get snapshot(): Snapshot {
+    return this.#snapshot;
+  }
+
+  /** The base URL, once listening. */
+  get url(): string | undefined {
+    return this.#url;
+  }
+
+  /** Each tenant's issuer and endpoint URLs (path form, or the root for the root tenant). */
+  get tenants(): Readonly<Record<string, TenantInfo>> {
+    const base = this.#url ?? `http://${hostForUrl(this.#host)}`;
+    const out: Record<string, TenantInfo> = {};
+    for (const tenant of this.#snapshot.tenants.values()) {
+      const issuer = tenant.issuer ?? (tenant === this.#snapshot.rootTenant ? `${base}/` : `${base}/${tenant.name}/`);
+      out[tenant.name] = {
+        name: tenant.name,
+        issuer,
+        tokenUrl: `${issuer}oauth/token`,
+        jwksUri: `${issuer}.well-known/jwks.json`,
+        discoveryUrl: `${issuer}.well-known/openid-configuration`,
+      };
+    }
+    return out;
+  }
+
+  /** A node:http request listener, for supertest or an existing server. */
+  callback(): RequestListener {
+    return this.#app.callback();
+  }
+
+  async listen(port = 4400, host = this.#host): Promise<string> {
+    if (this.#server) throw new Error('The emulator is already listening');
+    const server = createServer(this.callback());
+    // A client that stops sending mid-request must not hold a socket forever.
+    server.requestTimeout = 30_000;
+    server.headersTimeout = 10_000;
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, host) : err));
+      server.listen(port, host, () => resolveListen());
+    });
+    this.#server = server;
+    this.#url = `http://${hostForUrl(host)}:${(server.address() as AddressInfo).port}`;
+    return this.#url;
+  }
+
+  async close(): Promise<void> {
+    const server = this.#server;
+    this.#server = undefined;
+    if (server) {
+      await new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      });
+    }
+    await this.#refreshTokens.flush();
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  #env(tenant: Tenant, issuer: string): TenantEnv {
+    const key = this.#keys.get(tenant);
+    if (!key) throw new Error(`no signing key loaded for tenant ${tenant.name}`);
+    return { tenant, issuer, key, refreshTokens: this.#refreshTokens, now: () => Math.floor(this.#clock() / 1000) };
+  }
+
+  async #loadKeys(snapshot: Snapshot): Promise<void> {
+    await Promise.all(
+      [...snapshot.tenants.values()].map(async (tenant) => {
+        this.#keys.set(tenant, await this.#keyStore.forTenant(tenant.name, tenant.signingKeyFile));
+      }),
+    );
+  }
+}
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return 'localhost';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+async function readConfig(source: EmulatorOptions['config']): Promise<{ config: Config; file: string | undefined }> {
+  if (source === undefined) return { config: await loadConfigFile(DEMO_CONFIG_FILE), file: DEMO_CONFIG_FILE };
+  if (typeof source === 'string') {
+    const file = resolve(source);
+    return { config: await loadConfigFile(file), file };
+  }
+  return { config: validateConfig(source, '<config object>'), file: undefined };
+}
+
+/** Creates an emulator (and starts listening when `port` is given). */
+export function createEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  return Emulator.create(options);
+}

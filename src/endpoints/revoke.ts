@@ -1,0 +1,29 @@
+/**
+ * POST /oauth/revoke: 200 with an empty body whether or not the token existed ("revoked, does not exist, or
+ * was not issued to the client"); 400 when `token` is missing; 401 invalid_client on bad client credentials
+ * (reference §12).
+ */
+import { authenticateClient, findClient, readClientCredentials } from '../oauth/client-auth.js';
+import { OAuthError } from '../oauth/errors.js';
+import { requireParams, type Params } from '../oauth/params.js';
+import type { Tenant } from '../model/tenant.js';
+import type { RefreshTokenStore } from '../state/refresh-tokens.js';
+
+export function revoke(tenant: Tenant, refreshTokens: RefreshTokenStore, params: Params, authorization: string | undefined): { clientId: string } {
+  const credentials = readClientCredentials(params, authorization);
+  let clientId: string;
+  try {
+    const client = findClient(tenant, credentials);
+    authenticateClient(client, credentials, false);
+    clientId = client.clientId;
+  } catch (err) {
+    if (err instanceof OAuthError && err.status === 401) {
+      throw new OAuthError(401, 'invalid_client', 'Client authentication failed', err.logDetail === undefined ? {} : { logDetail: err.logDetail });
+    }
+    throw err;
+  }
+  const { token } = requireParams(params, 'token');
+  const record = refreshTokens.find(token);
+  if (record && record.tenant === tenant.name && record.clientId === clientId) refreshTokens.revoke(token);
+  return { clientId };
+}

@@ -1,0 +1,15 @@
+import type { Api, Tenant } from '../model/tenant.js';
+import { AccessDenied } from '../oauth/errors.js';
+import type { Params } from '../oauth/params.js';
+
+/**
+ * The API a token is for: `audience`, else the tenant's `default_audience`, else none (an opaque token for
+ * /userinfo). An audience that names no API is Auth0's 403 "Service not found: <audience>".
+ */
+export function resolveAudience(tenant: Tenant, params: Params): Api | undefined {
+  const audience = params.audience || tenant.defaultAudience;
+  if (audience === undefined) return undefined;
+  const api = tenant.apis.get(audience);
+  if (!api) throw new AccessDenied(`Service not found: ${audience}`);
+  return api;
+}

@@ -1,0 +1,43 @@
+/**
+ * `grant_type=client_credentials`: a machine-to-machine token. Scopes come from the client grant for the
+ * audience, narrowed by `scope`; `scope` is always in the response; never an ID or refresh token.
+ */
+import { grantKey } from '../model/tenant.js';
+import { AccessDenied } from '../oauth/errors.js';
+import { splitScope } from '../oauth/params.js';
+import { clientCredentialsScopes } from '../oauth/scopes.js';
+import { resolveAudience } from './audience.js';
+import type { Grant } from './types.js';
+
+export const clientCredentialsGrant: Grant = {
+  grantType: 'client_credentials',
+  secretRequired: true,
+  async handle(ctx) {
+    const { tenant, client, params, issuer } = ctx;
+    const api = resolveAudience(tenant, params);
+    // Seen on real tenants when neither `audience` nor a default audience is given.
+    if (!api) throw new AccessDenied('Non-global clients are not allowed access to APIv1');
+    const grantScopes = tenant.clientGrants.get(grantKey(client.clientId, api.identifier));
+    if (!grantScopes) {
+      throw new AccessDenied(
+        `Client is not authorized to access "${api.identifier}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
+      );
+    }
+    const scopes = clientCredentialsScopes(splitScope(params.scope), grantScopes);
+    const scope = scopes.join(' ');
+    const iat = ctx.now();
+    // Claim order of a real Auth0 client-credentials token (reference §5.2).
+    const claims = {
+      iss: issuer,
+      sub: `${client.clientId}@clients`,
+      aud: api.identifier,
+      iat,
+      exp: iat + api.tokenLifetime,
+      azp: client.clientId,
+      scope,
+      gty: 'client-credentials',
+    };
+    const accessToken = await (api.hsSigner ?? ctx.key.signer).sign(claims);
+    return { access_token: accessToken, scope, expires_in: api.tokenLifetime, token_type: 'Bearer' };
+  },
+};

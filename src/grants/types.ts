@@ -1,0 +1,41 @@
+import type { Client, Tenant } from '../model/tenant.js';
+import type { Params } from '../oauth/params.js';
+import type { RefreshTokenStore } from '../state/refresh-tokens.js';
+import type { TenantKey } from '../tokens/key-store.js';
+
+/** What a grant needs to know about the request, free of any HTTP framework. */
+export interface RequestInfo {
+  readonly ip: string;
+  readonly userAgent: string | undefined;
+  readonly hostname: string;
+}
+
+export interface GrantContext {
+  readonly tenant: Tenant;
+  /** The tenant's issuer for this request, with a trailing slash. */
+  readonly issuer: string;
+  readonly client: Client;
+  readonly params: Params;
+  readonly key: TenantKey;
+  readonly refreshTokens: RefreshTokenStore;
+  readonly request: RequestInfo;
+  /** Epoch seconds, from the emulator's clock. */
+  now(): number;
+}
+
+/** Auth0's token response, in the order Auth0 sends the fields. */
+export interface TokenResponse {
+  access_token: string;
+  refresh_token?: string;
+  id_token?: string;
+  scope?: string;
+  expires_in: number;
+  token_type: 'Bearer';
+}
+
+export interface Grant {
+  readonly grantType: string;
+  /** True when the grant always needs a confidential client (a secret), whatever the client's method. */
+  readonly secretRequired: boolean;
+  handle(ctx: GrantContext): Promise<TokenResponse>;
+}

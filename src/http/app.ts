@@ -1,0 +1,35 @@
+/**
+ * The koa application: a thin shell of middleware around the tenant router. Order matters:
+ * log (outermost, sees the final status) → errors → CORS → tenant resolution → routes.
+ */
+import Koa from 'koa';
+import type { Snapshot } from '../model/snapshot.js';
+import { cors } from './cors.js';
+import { errorMiddleware } from './render-error.js';
+import { requestLog, type RequestLogEntry } from './request-log.js';
+import { routeFallbacks, tenantRouter, type RouteDeps } from './routes.js';
+import { tenantMiddleware } from './tenant.js';
+
+export interface AppDeps extends RouteDeps {
+  snapshot(): Snapshot;
+  /** Host (and port) to use for issuers when a request has no Host header. */
+  fallbackHost(): string;
+  log(entry: RequestLogEntry): void;
+  onUnexpected(err: unknown): void;
+}
+
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  // Errors are rendered by errorMiddleware; koa's own default handler would print stacks to stderr.
+  app.silent = true;
+  app.on('error', (err: unknown) => deps.onUnexpected(err));
+  const router = tenantRouter(deps);
+  app.use(requestLog(deps.log));
+  app.use(errorMiddleware((err) => deps.onUnexpected(err)));
+  app.use(cors);
+  app.use(tenantMiddleware(deps.snapshot, deps.fallbackHost));
+  app.use(routeFallbacks());
+  app.use(router.routes());
+  app.use(router.allowedMethods());
+  return app;
+}

@@ -1,0 +1,23 @@
+/**
+ * CORS for browser apps (auth0-spa-js calls /oauth/token and /userinfo with fetch).
+ * NOTE(emulator): Auth0 allows only the client's Allowed Web Origins; the emulator allows any origin,
+ * because a local tool should not fail on a port number the developer's dev server happened to pick.
+ */
+import type { Context, Next } from 'koa';
+
+export async function cors(ctx: Context, next: Next): Promise<void> {
+  const origin = ctx.get('Origin');
+  if (!origin) return next();
+  ctx.vary('Origin');
+  ctx.set('Access-Control-Allow-Origin', origin);
+  ctx.set('Access-Control-Allow-Credentials', 'true');
+  if (ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method')) {
+    ctx.set('Access-Control-Allow-Methods', 'GET, POST');
+    const headers = ctx.get('Access-Control-Request-Headers');
+    if (headers) ctx.set('Access-Control-Allow-Headers', headers);
+    ctx.set('Access-Control-Max-Age', '600');
+    ctx.status = 204;
+    return;
+  }
+  return next();
+}

@@ -1,0 +1,40 @@
+/**
+ * One log line per request: method, path, tenant, grant, client, status, time; plus the error code and its
+ * private reason (why a client failed to authenticate, say). Bodies, secrets and tokens are never logged.
+ */
+import type { Context, Next } from 'koa';
+import type { OAuthError } from '../oauth/errors.js';
+import type { Tenant } from '../model/tenant.js';
+
+export interface RequestLogEntry {
+  method: string;
+  path: string;
+  status: number;
+  ms: number;
+  tenant?: string;
+  grant?: string;
+  client?: string;
+  error?: string;
+  detail?: string;
+}
+
+export function requestLog(write: (entry: RequestLogEntry) => void) {
+  return async function logRequest(ctx: Context, next: Next): Promise<void> {
+    const start = performance.now();
+    const path = ctx.path;
+    try {
+      await next();
+    } finally {
+      const entry: RequestLogEntry = { method: ctx.method, path, status: ctx.status, ms: Math.round((performance.now() - start) * 10) / 10 };
+      const state = ctx.state as { tenant?: Tenant; grant?: string; client?: string; error?: OAuthError };
+      if (state.tenant) entry.tenant = state.tenant.name;
+      if (state.grant) entry.grant = state.grant;
+      if (state.client) entry.client = state.client;
+      if (state.error) {
+        entry.error = state.error.error;
+        if (state.error.logDetail) entry.detail = state.error.logDetail;
+      }
+      write(entry);
+    }
+  };
+}

@@ -1,0 +1,25 @@
+/**
+ * Password checks. Plain-text passwords are compared as SHA-256 digests with timingSafeEqual, so the time
+ * taken does not depend on where the strings differ or on their lengths; bcrypt hashes go through bcryptjs.
+ * A lookup miss still runs one comparison (against a dummy) so unknown users cost the same as wrong passwords.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+
+export type StoredPassword = { kind: 'plain'; digest: Buffer } | { kind: 'bcrypt'; hash: string };
+
+const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+
+export function storedPassword(plain: string | undefined, hash: string | undefined): StoredPassword {
+  if (hash !== undefined) return { kind: 'bcrypt', hash };
+  return { kind: 'plain', digest: sha256(plain ?? '') };
+}
+
+const DUMMY: StoredPassword = storedPassword('not-a-real-password', undefined);
+
+export async function checkPassword(stored: StoredPassword | undefined, candidate: string): Promise<boolean> {
+  const target = stored ?? DUMMY;
+  const ok =
+    target.kind === 'plain' ? timingSafeEqual(target.digest, sha256(candidate)) : await bcrypt.compare(candidate, target.hash);
+  return ok && stored !== undefined;
+}

@@ -1,0 +1,25 @@
+/**
+ * A snapshot is everything the config says, built once and never mutated. The emulator swaps whole
+ * snapshots; a request reads the one that was current when it started.
+ */
+import { dirname, resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
+import { buildTenant, type Tenant } from './tenant.js';
+
+export interface Snapshot {
+  /** The validated, frozen config this snapshot was built from. */
+  readonly config: Config;
+  readonly tenants: ReadonlyMap<string, Tenant>;
+  /** The tenant served at the root: the only one, or the one marked `default: true`. */
+  readonly rootTenant: Tenant | undefined;
+  /** The config file the snapshot came from, if any (paths in it are relative to its folder). */
+  readonly configFile: string | undefined;
+}
+
+export function buildSnapshot(config: Config, configFile: string | undefined, loadedAt = new Date().toISOString()): Snapshot {
+  const base = configFile ? dirname(configFile) : process.cwd();
+  const tenants = new Map(config.tenants.map((t) => [t.name, buildTenant(t, loadedAt, (p) => resolve(base, p))]));
+  const all = [...tenants.values()];
+  const rootTenant = all.find((t) => t.isDefault) ?? (all.length === 1 ? all[0] : undefined);
+  return { config, tenants, rootTenant, configFile };
+}

@@ -1,0 +1,162 @@
+/**
+ * The runtime model of one tenant, built once from its validated config. camelCase inside, with lookups
+ * keyed for the token path (clients by id, users by lowercase email and username, grants by client+audience).
+ */
+import { createHash, createSecretKey } from 'node:crypto';
+import type { ApiConfig, ClientConfig, TenantConfig } from '../config/schema.js';
+import { hs256Signer, type Signer } from '../tokens/sign.js';
+import { buildUser, type User } from './user.js';
+
+export interface Api {
+  readonly identifier: string;
+  readonly name: string;
+  readonly scopes: readonly string[];
+  readonly allowOfflineAccess: boolean;
+  readonly tokenLifetime: number;
+  readonly signingAlg: 'RS256' | 'HS256';
+  /** For HS256 APIs: signs with the API's pre-imported signing secret. RS256 APIs use the tenant key. */
+  readonly hsSigner: Signer | undefined;
+}
+
+export type AuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
+
+export interface Client {
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+  readonly name: string;
+  readonly appType: ClientConfig['app_type'];
+  readonly authMethod: AuthMethod;
+  readonly grantTypes: ReadonlySet<string>;
+  readonly metadata: Readonly<Record<string, string>>;
+  readonly idTokenLifetime: number;
+  readonly idTokenAlg: 'RS256' | 'HS256';
+  /** For HS256 ID tokens: signs with the client secret. */
+  readonly idTokenHsSigner: Signer | undefined;
+  readonly refreshRotation: boolean;
+  /** Seconds a refresh token lives, or undefined when it never expires. */
+  readonly refreshLifetime: number | undefined;
+}
+
+export interface Connection {
+  readonly id: string;
+  readonly name: string;
+  readonly strategy: 'auth0';
+  readonly enabledClients: ReadonlySet<string> | undefined;
+  readonly users: readonly User[];
+  readonly byEmail: ReadonlyMap<string, User>;
+  readonly byUsername: ReadonlyMap<string, User>;
+}
+
+export interface Tenant {
+  readonly name: string;
+  readonly friendlyName: string;
+  readonly isDefault: boolean;
+  /** A fixed issuer (docker-compose, proxies); otherwise the issuer is the URL the tenant was reached at. */
+  readonly issuer: string | undefined;
+  readonly defaultDirectory: string | undefined;
+  readonly defaultAudience: string | undefined;
+  readonly signingKeyFile: string | undefined;
+  readonly apis: ReadonlyMap<string, Api>;
+  readonly clients: ReadonlyMap<string, Client>;
+  /** Client grant scopes keyed by `${client_id}\n${audience}`. */
+  readonly clientGrants: ReadonlyMap<string, readonly string[]>;
+  readonly connections: ReadonlyMap<string, Connection>;
+  readonly usersById: ReadonlyMap<string, User>;
+}
+
+export const grantKey = (clientId: string, audience: string) => `${clientId}\n${audience}`;
+
+// NOTE(emulator): Auth0 fills grant_types from app_type when a client is created in the dashboard;
+// these are the dashboard's defaults, plus `password` nowhere (it must be enabled explicitly, as in Auth0).
+const DEFAULT_GRANTS: Record<ClientConfig['app_type'], string[]> = {
+  spa: ['authorization_code', 'implicit', 'refresh_token'],
+  native: ['authorization_code', 'implicit', 'refresh_token'],
+  regular_web: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'],
+  non_interactive: ['client_credentials'],
+};
+
+function buildApi(config: ApiConfig): Api {
+  return {
+    identifier: config.identifier,
+    name: config.name ?? config.identifier,
+    scopes: config.scopes.map((s) => (typeof s === 'string' ? s : s.value)),
+    allowOfflineAccess: config.allow_offline_access,
+    tokenLifetime: config.token_lifetime,
+    signingAlg: config.signing_alg,
+    hsSigner:
+      config.signing_alg === 'HS256' && config.signing_secret !== undefined
+        ? hs256Signer(createSecretKey(Buffer.from(config.signing_secret, 'utf8')))
+        : undefined,
+  };
+}
+
+function buildClient(config: ClientConfig): Client {
+  const isPublic = config.app_type === 'spa' || config.app_type === 'native';
+  const authMethod: AuthMethod = config.token_endpoint_auth_method ?? (isPublic ? 'none' : 'client_secret_post');
+  // Auth0 forces RS256 ID tokens for public clients: they cannot keep an HMAC secret (reference §5.1).
+  const idTokenAlg = authMethod === 'none' ? 'RS256' : config.jwt_configuration.alg;
+  return {
+    clientId: config.client_id,
+    clientSecret: config.client_secret,
+    name: config.name ?? config.client_id,
+    appType: config.app_type,
+    authMethod,
+    grantTypes: new Set(config.grant_types ?? DEFAULT_GRANTS[config.app_type]),
+    metadata: config.client_metadata,
+    idTokenLifetime: config.jwt_configuration.lifetime_in_seconds,
+    idTokenAlg,
+    idTokenHsSigner:
+      idTokenAlg === 'HS256' && config.client_secret !== undefined ? hs256Signer(createSecretKey(Buffer.from(config.client_secret, 'utf8'))) : undefined,
+    refreshRotation: config.refresh_token.rotation_type === 'rotating',
+    refreshLifetime: config.refresh_token.expiration_type === 'expiring' ? config.refresh_token.token_lifetime : undefined,
+  };
+}
+
+/** `con_` + 16 characters, stable per tenant and connection name, like Auth0's connection ids. */
+function connectionId(tenant: string, name: string): string {
+  return `con_${createHash('sha256').update(`${tenant}\n${name}`).digest('base64url').replace(/[-_]/g, '').slice(0, 16)}`;
+}
+
+export function buildTenant(config: TenantConfig, loadedAt: string, resolvePath: (p: string) => string): Tenant {
+  const usersById = new Map<string, User>();
+  const connections = new Map<string, Connection>();
+  for (const c of config.connections) {
+    const users = c.users.map((u) => buildUser(config.name, c.name, u, loadedAt));
+    const byEmail = new Map<string, User>();
+    const byUsername = new Map<string, User>();
+    for (const user of users) {
+      byEmail.set(user.email, user);
+      if (user.username !== undefined) byUsername.set(user.username.toLowerCase(), user);
+      usersById.set(user.userId, user);
+    }
+    connections.set(c.name, {
+      id: connectionId(config.name, c.name),
+      name: c.name,
+      strategy: c.strategy,
+      enabledClients: c.enabled_clients ? new Set(c.enabled_clients) : undefined,
+      users,
+      byEmail,
+      byUsername,
+    });
+  }
+  return {
+    name: config.name,
+    friendlyName: config.friendly_name ?? config.name,
+    isDefault: config.default,
+    issuer: config.issuer === undefined ? undefined : config.issuer.endsWith('/') ? config.issuer : `${config.issuer}/`,
+    defaultDirectory: config.default_directory,
+    defaultAudience: config.default_audience,
+    signingKeyFile: config.signing_key === undefined ? undefined : resolvePath(config.signing_key),
+    apis: new Map(config.apis.map((a) => [a.identifier, buildApi(a)])),
+    clients: new Map(config.clients.map((c) => [c.client_id, buildClient(c)])),
+    clientGrants: new Map(config.client_grants.map((g) => [grantKey(g.client_id, g.audience), g.scope])),
+    connections,
+    usersById,
+  };
+}
+
+/** Finds a user in one connection by email or username (case-insensitive, as Auth0's DB connections are). */
+export function findUser(connection: Connection, login: string): User | undefined {
+  const key = login.trim().toLowerCase();
+  return connection.byEmail.get(key) ?? connection.byUsername.get(key);
+}

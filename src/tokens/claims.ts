@@ -1,0 +1,31 @@
+/**
+ * Which user claims a set of scopes releases, for the ID token and /userinfo alike (reference §4, §5.3).
+ * Order follows real Auth0 ID tokens: profile claims, then email, then the registered claims.
+ */
+import type { User } from '../model/user.js';
+
+export function identities(user: User) {
+  const [provider, ...rest] = user.userId.split('|');
+  return [{ connection: user.connection, user_id: rest.join('|') || user.userId, provider: provider ?? 'auth0', isSocial: false }];
+}
+
+export function profileClaims(user: User, scopes: readonly string[]): Record<string, unknown> {
+  const has = (s: string) => scopes.includes(s);
+  const profile = has('profile');
+  const claims: Record<string, unknown> = {};
+  if ((profile || has('given_name')) && user.givenName !== undefined) claims.given_name = user.givenName;
+  if ((profile || has('family_name')) && user.familyName !== undefined) claims.family_name = user.familyName;
+  if (profile || has('nickname')) claims.nickname = user.nickname;
+  if (profile || has('name')) claims.name = user.name;
+  if (profile || has('picture')) claims.picture = user.picture;
+  if (profile) claims.updated_at = user.updatedAt;
+  if (has('email')) claims.email = user.email;
+  if (has('email') || has('email_verified')) claims.email_verified = user.emailVerified;
+  if (has('phone') && user.phoneNumber !== undefined) {
+    claims.phone_number = user.phoneNumber;
+    claims.phone_number_verified = user.phoneVerified ?? false;
+  }
+  if (has('created_at')) claims.created_at = user.createdAt;
+  if (has('identities')) claims.identities = identities(user);
+  return claims;
+}

@@ -1,0 +1,104 @@
+/**
+ * One RSA signing key per tenant. A key is created once and persisted (PKCS#8 PEM, mode 0600) under the
+ * state folder, so tokens stay valid across restarts and reloads; a tenant may name its own PEM instead.
+ * `kid` is the RFC 7638 thumbprint. The JWKS body is built from public fields only and precomputed.
+ */
+import { createHash, createPrivateKey, createPublicKey, generateKeyPair, hkdfSync, type KeyObject } from 'node:crypto';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { calculateJwkThumbprint, type JWK } from 'jose';
+import { rs256Signer, type Signer } from './sign.js';
+
+const generate = promisify(generateKeyPair);
+
+export interface TenantKey {
+  readonly kid: string;
+  readonly privateKey: KeyObject;
+  readonly publicKey: KeyObject;
+  readonly signer: Signer;
+  /** 32 bytes derived from the private key: encrypts opaque access tokens (JWE, dir + A256GCM). */
+  readonly opaqueKey: Uint8Array;
+  readonly jwk: Readonly<JWK>;
+}
+
+export class KeyError extends Error {}
+
+async function fromPrivateKey(privateKey: KeyObject): Promise<TenantKey> {
+  if (privateKey.asymmetricKeyType !== 'rsa') throw new KeyError('expected an RSA private key (Auth0 signs with RS256)');
+  const publicKey = createPublicKey(privateKey);
+  const { n, e } = publicKey.export({ format: 'jwk' });
+  const kid = await calculateJwkThumbprint({ kty: 'RSA', n: n!, e: e! });
+  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+  const opaqueKey = new Uint8Array(hkdfSync('sha256', der, 'auth-emulator', 'opaque-access-token', 32));
+  return {
+    kid,
+    privateKey,
+    publicKey,
+    signer: rs256Signer(privateKey, kid),
+    opaqueKey,
+    // Auth0's key order: kty, use, n, e, kid, (x5t, x5c), alg (reference §7.2).
+    jwk: Object.freeze({ kty: 'RSA', use: 'sig', n: n!, e: e!, kid, alg: 'RS256' }),
+  };
+}
+
+export class KeyStore {
+  readonly #dir: string | undefined;
+  readonly #keys = new Map<string, Promise<TenantKey>>();
+
+  /** @param dir where generated keys are kept; undefined keeps them in memory only. */
+  constructor(dir: string | undefined) {
+    this.#dir = dir;
+  }
+
+  /** The tenant's key: from its own key file, else the persisted one, else a new one (then persisted). */
+  forTenant(tenant: string, keyFile: string | undefined): Promise<TenantKey> {
+    const cacheKey = `${tenant}\n${keyFile ?? ''}`;
+    let key = this.#keys.get(cacheKey);
+    if (!key) {
+      key = keyFile ? this.#readKeyFile(keyFile) : this.#loadOrCreate(tenant);
+      this.#keys.set(cacheKey, key);
+      key.catch(() => this.#keys.delete(cacheKey));
+    }
+    return key;
+  }
+
+  async #readKeyFile(file: string): Promise<TenantKey> {
+    let pem: string;
+    try {
+      pem = await readFile(file, 'utf8');
+    } catch (err) {
+      throw new KeyError(`cannot read signing key ${file}: ${(err as NodeJS.ErrnoException).code}`);
+    }
+    try {
+      return await fromPrivateKey(createPrivateKey(pem));
+    } catch (err) {
+      throw new KeyError(`${file}: ${(err as Error).message} (expected an RSA private key in PEM form)`);
+    }
+  }
+
+  async #loadOrCreate(tenant: string): Promise<TenantKey> {
+    const file = this.#dir ? join(this.#dir, 'keys', `${tenant}.pem`) : undefined;
+    if (file) {
+      const existing = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT') return undefined;
+        throw err;
+      });
+      if (existing !== undefined) return this.#readKeyFile(file);
+    }
+    const { privateKey } = await generate('rsa', { modulusLength: 2048 });
+    if (file) {
+      await mkdir(join(this.#dir!, 'keys'), { recursive: true, mode: 0o700 });
+      const tmp = `${file}.${process.pid}.tmp`;
+      await writeFile(tmp, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+      await chmod(tmp, 0o600);
+      await rename(tmp, file);
+    }
+    return fromPrivateKey(privateKey);
+  }
+}
+
+/** A strong ETag for a precomputed body. */
+export function etagOf(body: string): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`;
+}

@@ -1,0 +1,28 @@
+/**
+ * Opaque access tokens: what Auth0 issues when there is no audience (good only for /userinfo). Like Auth0's,
+ * they are JWEs (`dir` + A256GCM, the issuer in the protected header), so they carry their own state and
+ * survive restarts without a token table.
+ */
+import { EncryptJWT, jwtDecrypt } from 'jose';
+
+export interface OpaqueClaims {
+  sub: string;
+  azp: string;
+  scope: string;
+  iat: number;
+  exp: number;
+}
+
+export async function sealOpaqueToken(claims: OpaqueClaims, key: Uint8Array, issuer: string): Promise<string> {
+  return new EncryptJWT({ ...claims }).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', iss: issuer }).encrypt(key);
+}
+
+/** Decrypts and checks expiry; throws on anything else. */
+export async function openOpaqueToken(token: string, key: Uint8Array, nowSeconds: number): Promise<OpaqueClaims> {
+  const { payload } = await jwtDecrypt(token, key, {
+    keyManagementAlgorithms: ['dir'],
+    contentEncryptionAlgorithms: ['A256GCM'],
+    currentDate: new Date(nowSeconds * 1000),
+  });
+  return payload as unknown as OpaqueClaims;
+}

@@ -1,0 +1,54 @@
+/**
+ * Access-token checks for /userinfo. A JWT must be RS256, carry the tenant key's `kid`, verify against
+ * that key (so a token from another tenant fails), be unexpired and name `<iss>userinfo` in `aud`.
+ * An opaque token must decrypt with the tenant's key. jose refuses `alg: none` and any other algorithm.
+ */
+import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import { InvalidToken } from '../oauth/errors.js';
+import type { TenantKey } from './key-store.js';
+import { openOpaqueToken } from './opaque.js';
+
+export interface VerifiedAccessToken {
+  sub: string;
+  scopes: string[];
+}
+
+const describe = (err: unknown) => (err instanceof errors.JWTExpired ? 'The token has expired' : 'Invalid token');
+
+export function bearerToken(authorization: string | undefined): string {
+  const match = authorization === undefined ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
+  if (!match) {
+    if (authorization === undefined || authorization.trim() === '') throw new InvalidToken('No access token was sent', undefined);
+    throw new InvalidToken('Malformed Authorization header', 'invalid_request');
+  }
+  return match[1]!;
+}
+
+export async function verifyAccessToken(token: string, key: TenantKey, nowSeconds: number): Promise<VerifiedAccessToken> {
+  const parts = token.split('.').length;
+  if (parts === 5) {
+    const claims = await openOpaqueToken(token, key.opaqueKey, nowSeconds).catch((err: unknown) => {
+      throw new InvalidToken(describe(err));
+    });
+    return { sub: claims.sub, scopes: claims.scope.split(' ') };
+  }
+  if (parts !== 3) throw new InvalidToken('Invalid token');
+  let kid: string | undefined;
+  try {
+    kid = decodeProtectedHeader(token).kid;
+  } catch {
+    throw new InvalidToken('Invalid token');
+  }
+  if (kid !== key.kid) throw new InvalidToken('Invalid token', 'invalid_token', { logDetail: `unknown kid ${String(kid)}` });
+  const { payload } = await jwtVerify(token, key.publicKey, { algorithms: ['RS256'], currentDate: new Date(nowSeconds * 1000) }).catch(
+    (err: unknown) => {
+      throw new InvalidToken(describe(err), 'invalid_token', { logDetail: (err as Error).message });
+    },
+  );
+  const aud = Array.isArray(payload.aud) ? payload.aud : [payload.aud];
+  if (typeof payload.iss !== 'string' || !aud.includes(`${payload.iss}userinfo`)) {
+    throw new InvalidToken('Invalid token', 'invalid_token', { logDetail: 'the token audience does not include /userinfo' });
+  }
+  if (typeof payload.sub !== 'string') throw new InvalidToken('Invalid token');
+  return { sub: payload.sub, scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : [] };
+}
