@@ -32,6 +32,7 @@ async function readText(ctx: Context): Promise<string> {
 export async function readParams(ctx: Context): Promise<Params> {
   const type = ctx.is('application/json', 'application/x-www-form-urlencoded');
   if (type === null) return toParams([]); // no body at all
+  if (type === false && !ctx.get('Content-Type') && (await readText(ctx)).trim() === '') return toParams([]);
   if (type === false) {
     throw new InvalidRequest('Unsupported content type: send application/json or application/x-www-form-urlencoded', {
       logDetail: `content-type ${ctx.get('content-type') || '(none)'}`,

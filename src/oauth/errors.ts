@@ -110,9 +110,9 @@ export class PayloadTooLarge extends OAuthError {
  */
 export class InvalidToken extends OAuthError {
   /** RFC 6750 error code for the header; absent when no token was sent at all. */
-  readonly bearerError: 'invalid_token' | 'invalid_request' | undefined;
+  readonly bearerError: 'invalid_token' | 'invalid_request' | null;
 
-  constructor(description: string, bearerError: 'invalid_token' | 'invalid_request' | undefined = 'invalid_token', options?: Options) {
+  constructor(description: string, bearerError: 'invalid_token' | 'invalid_request' | null = 'invalid_token', options?: Options) {
     super(401, 'invalid_token', description, options);
     this.bearerError = bearerError;
   }

@@ -14,7 +14,8 @@ export interface OpaqueClaims {
 }
 
 export async function sealOpaqueToken(claims: OpaqueClaims, key: Uint8Array, issuer: string): Promise<string> {
-  return new EncryptJWT({ ...claims }).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', iss: issuer }).encrypt(key);
+  // The issuer is in the payload too: a header `iss` must replicate the claim (RFC 7519 §5.3).
+  return new EncryptJWT({ iss: issuer, ...claims }).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', iss: issuer }).encrypt(key);
 }
 
 /** Decrypts and checks expiry; throws on anything else. */

@@ -18,7 +18,7 @@ const describe = (err: unknown) => (err instanceof errors.JWTExpired ? 'The toke
 export function bearerToken(authorization: string | undefined): string {
   const match = authorization === undefined ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
   if (!match) {
-    if (authorization === undefined || authorization.trim() === '') throw new InvalidToken('No access token was sent', undefined);
+    if (authorization === undefined || authorization.trim() === '') throw new InvalidToken('No access token was sent', null);
     throw new InvalidToken('Malformed Authorization header', 'invalid_request');
   }
   return match[1]!;

@@ -1,0 +1,103 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API, TRUSTED, decode, fixture, startEmulator, verifyWithServedJwks, type TestEmulator } from './helpers.js';
+
+let t: TestEmulator;
+let m: TestEmulator;
+beforeAll(async () => {
+  [t, m] = await Promise.all([startEmulator(), startEmulator({ config: fixture('multi-tenant.yaml') })]);
+});
+afterAll(() => Promise.all([t.close(), m.close()]));
+
+async function login(scope = 'openid offline_access read:sample') {
+  const res = await t.http
+    .post('/oauth/token')
+    .send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope, ...TRUSTED })
+    .expect(200);
+  return res.body as { refresh_token: string; access_token: string };
+}
+const refresh = (body: Record<string, unknown>) => t.http.post('/oauth/token').send({ grant_type: 'refresh_token', ...TRUSTED, ...body });
+const INVALID = { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' };
+
+describe('refresh token grant', () => {
+  it('returns a new access token and ID token with the original scopes, and no new refresh token', async () => {
+    const { refresh_token } = await login();
+    const res = await refresh({ refresh_token }).expect(200);
+    expect(Object.keys(res.body)).toEqual(['access_token', 'id_token', 'scope', 'expires_in', 'token_type']);
+    const scope = 'openid profile email address phone offline_access read:sample';
+    expect(res.body.scope).toBe(scope);
+    const claims = await verifyWithServedJwks(t.http, res.body.access_token, { issuer: t.emulator.tenants.dev!.issuer });
+    expect(claims).toMatchObject({ gty: 'refresh_token', scope, azp: 'trusted-app' });
+    expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('accepts a narrower scope and refuses a broader one', async () => {
+    const { refresh_token } = await login();
+    const narrow = await refresh({ refresh_token, scope: 'read:sample' }).expect(200);
+    expect(narrow.body.scope).toBe('read:sample');
+    expect(narrow.body.id_token).toBeUndefined();
+    const broad = await refresh({ refresh_token, scope: 'read:sample write:sample' }).expect(400);
+    expect(broad.body).toEqual({ error: 'invalid_scope', error_description: 'The requested scope exceeds the scope granted: write:sample' });
+  });
+
+  it('works for a public client with client_id only', async () => {
+    const login = await t.http
+      .post('/oauth/token')
+      .send({ grant_type: 'password', client_id: 'spa', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access' })
+      .expect(200);
+    await t.http.post('/oauth/token').send({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: login.body.refresh_token }).expect(200);
+  });
+
+  it('refuses an unknown token, a token of another client and a missing parameter', async () => {
+    expect((await refresh({ refresh_token: 'v1.nope' }).expect(403)).body).toEqual(INVALID);
+    const spa = await t.http
+      .post('/oauth/token')
+      .send({ grant_type: 'password', client_id: 'spa', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access' });
+    expect((await refresh({ refresh_token: spa.body.refresh_token }).expect(403)).body).toEqual(INVALID);
+    expect((await refresh({}).expect(400)).body).toEqual({ error: 'invalid_request', error_description: 'Missing required parameter: refresh_token' });
+  });
+
+  it('issues no refresh token without offline_access, or when the API does not allow it', async () => {
+    expect((await login('openid read:sample')).refresh_token).toBeUndefined();
+    const res = await m.http
+      .post('/acme/oauth/token')
+      .auth('basic-app', 'basic-secret')
+      .send({ grant_type: 'password', username: 'ann', password: 'ann-pw', audience: 'https://hs.example/api', scope: 'offline_access' })
+      .expect(200);
+    expect(res.body.refresh_token).toBeUndefined();
+    expect(res.body.scope).toBe('read:hs');
+  });
+
+  it('rotates refresh tokens when the client asks for it, and revokes the family on reuse', async () => {
+    const first = await m.http
+      .post('/acme/oauth/token')
+      .auth('basic-app', 'basic-secret')
+      .send({ grant_type: 'password', username: 'ann', password: 'ann-pw', scope: 'offline_access' })
+      .expect(200);
+    const use = (token: string) => m.http.post('/acme/oauth/token').auth('basic-app', 'basic-secret').send({ grant_type: 'refresh_token', refresh_token: token });
+    const second = await use(first.body.refresh_token).expect(200);
+    expect(second.body.refresh_token).toMatch(/^v1\./);
+    expect(second.body.refresh_token).not.toBe(first.body.refresh_token);
+    const third = await use(second.body.refresh_token).expect(200);
+    // Reusing a rotated token is treated as theft: it fails and takes the newest token down with it.
+    expect((await use(first.body.refresh_token).expect(403)).body).toEqual(INVALID);
+    expect((await use(third.body.refresh_token).expect(403)).body).toEqual(INVALID);
+  });
+
+  it('survives a restart when state is persisted', async () => {
+    const { tempDir } = await import('./helpers.js');
+    const stateDir = tempDir();
+    const a = await startEmulator({ stateDir });
+    const res = await a.http
+      .post('/oauth/token')
+      .send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...TRUSTED })
+      .expect(200);
+    await a.close();
+    const b = await startEmulator({ stateDir });
+    try {
+      const again = await b.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: res.body.refresh_token, ...TRUSTED }).expect(200);
+      expect(decode(again.body.access_token).gty).toBe('refresh_token');
+    } finally {
+      await b.close();
+    }
+  });
+});
