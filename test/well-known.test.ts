@@ -68,6 +68,15 @@ describe('tenant URLs', () => {
     expect(byHost.body.issuer).toBe(`http://dev.localhost:${port}/`);
   });
 
+  it('matches the tenant host name case-insensitively', async () => {
+    const port = new URL(m.url).port;
+    const acme = (await m.http.get('/acme/.well-known/jwks.json')).body.keys[0].kid;
+    for (const host of [`ACME.localhost:${port}`, `acme.LOCALHOST.:${port}`]) {
+      const res = await m.http.get('/.well-known/jwks.json').set('Host', host).expect(200);
+      expect(res.body.keys[0].kid).toBe(acme);
+    }
+  });
+
   it('keeps tenants apart: own keys, and nothing at the root when no tenant is the default', async () => {
     const acme = await m.http.get('/acme/.well-known/jwks.json').expect(200);
     const globex = await m.http.get('/globex/.well-known/jwks.json').expect(200);

@@ -48,6 +48,8 @@ function noStore(ctx: Context): void {
 
 const jwksCache = new WeakMap<TenantKey, Precomputed>();
 const discoveryCache = new WeakMap<Tenant, Map<string, Precomputed>>();
+/** The issuer comes from the Host header, which any client sets: bound the per-tenant cache. */
+const MAX_ISSUERS_PER_TENANT = 32;
 
 export function tenantRouter(deps: RouteDeps): Router {
   const router = new Router();
@@ -103,7 +105,10 @@ export function tenantRouter(deps: RouteDeps): Router {
     let byIssuer = discoveryCache.get(tenant);
     if (!byIssuer) discoveryCache.set(tenant, (byIssuer = new Map()));
     let doc = byIssuer.get(issuer);
-    if (!doc) byIssuer.set(issuer, (doc = precomputed(discoveryDocument(issuer))));
+    if (!doc) {
+      if (byIssuer.size >= MAX_ISSUERS_PER_TENANT) byIssuer.clear();
+      byIssuer.set(issuer, (doc = precomputed(discoveryDocument(issuer))));
+    }
     sendPrecomputed(ctx, doc);
   };
   // Auth0 serves the same document at both addresses (reference §7.1).

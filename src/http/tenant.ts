@@ -17,7 +17,9 @@ export interface TenantState {
 }
 
 export function resolveTenant(snapshot: Snapshot, hostname: string, path: string): { tenant: Tenant; prefix: string } | undefined {
-  const sub = hostname.endsWith('.localhost') ? hostname.slice(0, -'.localhost'.length) : undefined;
+  // Host names are case-insensitive and may end with the root dot.
+  const host = hostname.toLowerCase().replace(/\.$/, '');
+  const sub = host.endsWith('.localhost') ? host.slice(0, -'.localhost'.length) : undefined;
   const byHost = sub === undefined ? undefined : snapshot.tenants.get(sub);
   if (byHost) return { tenant: byHost, prefix: '' };
   const segment = /^\/([^/]+)(?:\/|$)/.exec(path)?.[1];
