@@ -25,8 +25,9 @@ Options
   -c, --config <file>      config file (default ./${DEFAULT_CONFIG}; without one, a built-in demo)
   -p, --port <n>           port (default 4400, env AUTH_EMULATOR_PORT)
       --host <addr>        interface to bind (default 127.0.0.1, env AUTH_EMULATOR_HOST)
-      --state-dir <dir>    where keys and refresh tokens are kept (default .auth-emulator/ beside the config)
-      --log-format <f>     text (default) or json
+      --state-dir <dir>    where keys and refresh tokens are kept (default .auth-emulator/ beside the
+                           config, or in the current folder for the built-in demo)
+      --log-format <f>     text (default) or json (JSON lines on stdout; the banner goes to stderr)
   -q, --quiet              no request log
   -h, --help               this help
   -v, --version            the version
@@ -99,8 +100,10 @@ async function check(explicit: string | undefined): Promise<void> {
 async function start(values: ReturnType<typeof parse>['values']): Promise<void> {
   const logFormat = values['log-format'] ?? 'text';
   if (logFormat !== 'text' && logFormat !== 'json') fail(`Invalid --log-format "${logFormat}": expected text or json.`);
-  const port = parsePort(values.port ?? process.env.AUTH_EMULATOR_PORT);
-  const host = values.host ?? process.env.AUTH_EMULATOR_HOST ?? '127.0.0.1';
+  // With --log-format json, stdout carries only JSON lines; the banner goes to stderr.
+  const say = logFormat === 'json' ? (line: string) => console.error(line) : (line: string) => console.log(line);
+  const port = parsePort(values.port ?? (process.env.AUTH_EMULATOR_PORT || undefined));
+  const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || '127.0.0.1');
   const { file, demo } = configFile(values.config);
   const stateDir = resolve(values['state-dir'] ?? (demo ? '.auth-emulator' : join(file, '..', '.auth-emulator')));
 
@@ -110,26 +113,20 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
       config: file,
       stateDir,
       host,
-      port,
       log: values.quiet ? undefined : (entry) => console.log(formatLogLine(entry, logFormat)),
       onError: (err) => console.error('auth-emulator: internal error:', err),
     });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof KeyError) fail(err.message);
-    if (err instanceof PortInUseError) {
-      fail(`Port ${err.port} is already in use. Start on another port with --port <n> (or AUTH_EMULATOR_PORT=<n>).`);
-    }
     throw err;
   }
 
-  const configLabel = demo ? `built-in demo (no ./${DEFAULT_CONFIG} here; this is the example config from README)` : file;
-  console.log(formatBanner({ version: VERSION, snapshot: emulator.snapshot, tenants: emulator.tenants, url: emulator.url!, configLabel, stateDir, demo }));
-
+  // Handlers go in before the server listens, so a signal sent as soon as it is up is a clean stop.
   let stopping = false;
   const stop = () => {
     if (stopping) process.exit(130);
     stopping = true;
-    console.log('\nStopping...');
+    say('\nStopping...');
     emulator.close().then(
       () => process.exit(0),
       () => process.exit(1),
@@ -137,6 +134,18 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+
+  try {
+    await emulator.listen(port, host);
+  } catch (err) {
+    if (err instanceof PortInUseError) fail(`Port ${err.port} is already in use. Start on another port with --port <n> (or AUTH_EMULATOR_PORT=<n>).`);
+    const code = (err as NodeJS.ErrnoException).code;
+    fail(`Cannot listen on ${host}:${port} (${code ?? (err as Error).message}). Check --host and --port.`);
+  }
+
+  const configLabel = demo ? `built-in demo (no ./${DEFAULT_CONFIG} here; this is the example config from README)` : file;
+  say(formatBanner({ version: VERSION, snapshot: emulator.snapshot, tenants: emulator.tenants, url: emulator.url!, configLabel, stateDir, demo }));
+  if (logFormat === 'json') console.log(JSON.stringify({ time: new Date().toISOString(), event: 'ready', url: emulator.url }));
 }
 
 const { values, positionals } = parse();

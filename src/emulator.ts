@@ -23,8 +23,8 @@ export interface EmulatorOptions {
   /** A path to an auth.config.yaml, or a config object of the same shape. Default: the built-in demo. */
   config?: string | ConfigInput;
   /**
-   * Where signing keys and refresh tokens are kept. Default: `.auth-emulator/` beside the config file;
-   * for a config object or the demo, memory only. `false` forces memory only.
+   * Where signing keys and refresh tokens are kept. Default: `.auth-emulator/` beside a config file; memory
+   * only for a config object or the built-in demo. `false` forces memory only.
    */
   stateDir?: string | false;
   /** Listen on this port at once (0 picks a free one). Without it nothing listens until `listen()`. */

@@ -25,6 +25,8 @@ interface Exit {
 
 interface Cli {
   readonly child: ChildProcess;
+  /** The port from the "Ready on" line, once ready() has seen it. */
+  port?: number;
   stdout(): string;
   stderr(): string;
   readonly exited: Promise<Exit>;
@@ -116,7 +118,8 @@ const READY = /^Ready on (http:\/\/127\.0\.0\.1:(\d+)) \(Ctrl-C to stop\)$/m;
 /** Waits for the banner's "Ready on" line; returns the base URL and the port actually bound. */
 async function ready(p: Cli): Promise<{ url: string; port: number }> {
   const m = await p.waitForStdout(READY);
-  return { url: m[1]!, port: Number(m[2]) };
+  p.port = Number(m[2]);
+  return { url: m[1]!, port: p.port };
 }
 
 /** Sends a signal and waits (bounded) for the process to exit. */
@@ -282,7 +285,6 @@ describe('auth-emulator start', () => {
 
     const exit = await stop(p, 'SIGINT');
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(p.stdout().endsWith(`(Ctrl-C to stop)\n`)).toBe(false);
     expect(p.stdout()).toMatch(/\n\nStopping\.\.\.\n$/);
 
     const all = p.stdout() + p.stderr();
@@ -297,7 +299,9 @@ describe('auth-emulator start', () => {
     const dir = freshDir();
     const file = writeTemp(dir, 'auth.config.yaml', USER_CONFIG);
     const p = cli(['-c', file, '-p', '0', '--log-format', 'json'], { cwd: dir });
-    const { url } = await ready(p);
+    const readyEvent = await p.waitForStdout(/^\{"time":"[^"]+","event":"ready","url":"(http:\/\/127\.0\.0\.1:\d+)"\}$/m);
+    const url = readyEvent[1]!;
+    expect(p.stderr()).toMatch(READY);
 
     const res = await postJson(`${url}/oauth/token`, {
       grant_type: 'password',
@@ -311,9 +315,8 @@ describe('auth-emulator start', () => {
     expect(cc.status).toBe(200);
     await p.waitForStdout(/^\{.*"client_credentials".*\}$/m);
 
-    const lines = p.stdout().split('\n');
-    const start = lines.findIndex((l) => READY.test(l)) + 1;
-    const logLines = lines.slice(start).filter((l) => l !== '');
+    // stdout is JSON lines only: the ready event, then one line per request.
+    const logLines = p.stdout().split('\n').filter((l) => l !== '').slice(1);
     expect(logLines).toHaveLength(2);
     const entries = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(entries[0]).toEqual({
@@ -330,8 +333,17 @@ describe('auth-emulator start', () => {
 
     const exit = await stop(p, 'SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
-    expect(p.stdout()).toMatch(/\nStopping\.\.\.\n$/);
+    expect(p.stderr()).toMatch(/\nStopping\.\.\.\n$/);
+    for (const line of p.stdout().split('\n').filter(Boolean)) expect(() => JSON.parse(line)).not.toThrow();
     for (const secret of [USER_PASSWORD, CLIENT_SECRET]) expect(p.stdout() + p.stderr()).not.toContain(secret);
+  });
+
+  it('SIGINT sent the moment "Ready on" is printed is a clean stop', async () => {
+    for (let i = 0; i < 3; i++) {
+      const p = cli(['--quiet', '--port', '0'], { cwd: freshDir() });
+      await ready(p);
+      expect(await stop(p, 'SIGINT')).toEqual({ code: 0, signal: null });
+    }
   });
 
   it('--quiet logs no requests; SIGINT prints "Stopping..." and exits 0', async () => {
@@ -392,6 +404,13 @@ describe('ports', () => {
     expect((await fetch(`http://127.0.0.1:${port}/.well-known/openid-configuration`)).status).toBe(200);
     expect(await stop(p)).toEqual({ code: 0, signal: null });
   });
+
+  it('an address that cannot be bound exits 1 with one line', async () => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address, so listen fails with EADDRNOTAVAIL.
+    const r = await run(['--host', '192.0.2.1', '--port', '0'], { cwd: freshDir() });
+    expect(r).toEqual({ code: 1, signal: null, stdout: '', stderr: 'Cannot listen on 192.0.2.1:0 (EADDRNOTAVAIL). Check --host and --port.\n' });
+  });
+
 
   it('rejects an invalid port from --port or the environment', async () => {
     const dir = freshDir();
