@@ -65,20 +65,28 @@ function parsePort(raw: string | undefined): number {
   return port;
 }
 
-/** The config to use: --config (must exist), else ./auth.config.yaml if present, else the demo. */
+/**
+ * The config to use: --config (must exist), else ./auth.config.yaml if present, else the demo.
+ * `demo` is also true for an unchanged copy of the example config (a fresh clone): its secrets are
+ * public, so the banner may print them in a curl that works as pasted.
+ */
 function configFile(explicit: string | undefined): { file: string; demo: boolean } {
-  const chosen = explicit ?? process.env.AUTH_EMULATOR_CONFIG;
-  if (chosen !== undefined) {
-    const file = resolve(chosen);
-    if (!existsSync(file)) fail(`Config file not found: ${file}`);
-    return { file, demo: false };
+  const chosen = explicit || process.env.AUTH_EMULATOR_CONFIG || undefined;
+  const file = chosen !== undefined ? resolve(chosen) : existsSync(resolve(DEFAULT_CONFIG)) ? resolve(DEFAULT_CONFIG) : DEMO_CONFIG_FILE;
+  if (!existsSync(file)) fail(`Config file not found: ${file}`);
+  return { file, demo: file === DEMO_CONFIG_FILE || isExampleCopy(file) };
+}
+
+function isExampleCopy(file: string): boolean {
+  try {
+    return readFileSync(file, 'utf8') === readFileSync(DEMO_CONFIG_FILE, 'utf8');
+  } catch {
+    return false;
   }
-  const local = resolve(DEFAULT_CONFIG);
-  return existsSync(local) ? { file: local, demo: false } : { file: DEMO_CONFIG_FILE, demo: true };
 }
 
 async function check(explicit: string | undefined): Promise<void> {
-  const { file, demo } = configFile(explicit);
+  const { file } = configFile(explicit);
   try {
     const config = await loadConfigFile(file);
     const snapshot = buildSnapshot(config, file);
@@ -89,7 +97,7 @@ async function check(explicit: string | undefined): Promise<void> {
     const count = (f: (t: (typeof config.tenants)[number]) => number) => config.tenants.reduce((n, t) => n + f(t), 0);
     const users = count((t) => t.connections.reduce((n, c) => n + c.users.length, 0));
     console.log(
-      `${demo ? 'built-in demo config' : file} is valid: ${config.tenants.length} tenant(s), ${count((t) => t.clients.length)} client(s), ${count((t) => t.apis.length)} API(s), ${users} user(s).`,
+      `${file === DEMO_CONFIG_FILE ? 'built-in demo config' : file} is valid: ${config.tenants.length} tenant(s), ${count((t) => t.clients.length)} client(s), ${count((t) => t.apis.length)} API(s), ${users} user(s).`,
     );
   } catch (err) {
     if (err instanceof ConfigError || err instanceof KeyError) fail(err.message);
@@ -105,7 +113,8 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   const port = parsePort(values.port ?? (process.env.AUTH_EMULATOR_PORT || undefined));
   const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || '127.0.0.1');
   const { file, demo } = configFile(values.config);
-  const stateDir = resolve(values['state-dir'] ?? (demo ? '.auth-emulator' : join(file, '..', '.auth-emulator')));
+  const builtIn = file === DEMO_CONFIG_FILE;
+  const stateDir = resolve(values['state-dir'] ?? (builtIn ? '.auth-emulator' : join(file, '..', '.auth-emulator')));
 
   let emulator;
   try {
@@ -143,7 +152,7 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
     fail(`Cannot listen on ${host}:${port} (${code ?? (err as Error).message}). Check --host and --port.`);
   }
 
-  const configLabel = demo ? `built-in demo (no ./${DEFAULT_CONFIG} here; this is the example config from README)` : file;
+  const configLabel = builtIn ? `built-in demo (no ./${DEFAULT_CONFIG} here; this is the example config from README)` : file;
   say(formatBanner({ version: VERSION, snapshot: emulator.snapshot, tenants: emulator.tenants, url: emulator.url!, configLabel, stateDir, demo }));
   if (logFormat === 'json') console.log(JSON.stringify({ time: new Date().toISOString(), event: 'ready', url: emulator.url }));
 }

@@ -244,6 +244,19 @@ describe('auth-emulator start', () => {
     expect(exit).toEqual({ code: 0, signal: null });
   });
 
+  it('with an unchanged copy of the example config (a fresh clone), the banner’s curl also works as pasted', async () => {
+    const dir = freshDir();
+    const file = writeTemp(dir, 'auth.config.yaml', EXAMPLE_TEXT);
+    const p = cli(['--port', '0', '--quiet'], { cwd: dir });
+    const { port } = await ready(p);
+    expect(p.stdout()).toBe(expectedBanner({ port, config: file, state: join(dir, '.auth-emulator'), curlBody: demoCurlBody }));
+    const curlLine = /^ {2}(curl -s .*)$/m.exec(p.stdout())![1]!;
+    const curl = spawnTracked('sh', ['-c', curlLine], { cwd: dir });
+    expect(await within(curl.exited, WAIT_MS, 'curl')).toEqual({ code: 0, signal: null });
+    expect(JSON.parse(curl.stdout())).toMatchObject({ token_type: 'Bearer', refresh_token: expect.stringMatching(/^v1\./) });
+    expect(await stop(p)).toEqual({ code: 0, signal: null });
+  });
+
   it('with --config: logs requests as text, never prints the password or client secret, exits 0 on SIGINT', async () => {
     const dir = freshDir();
     mkdirSync(join(dir, 'conf'));
