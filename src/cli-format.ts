@@ -8,6 +8,7 @@ import type { TenantInfo } from './emulator.js';
 
 export function formatLogLine(entry: RequestLogEntry, format: 'text' | 'json'): string {
   if (format === 'json') return JSON.stringify({ time: new Date().toISOString(), ...entry });
+  // The text line leaves the id out: extension output for a request is printed just before it.
   const parts = [entry.method, entry.path, entry.tenant ?? '-', entry.grant ?? '-', entry.client ?? '-', String(entry.status), `${entry.ms}ms`];
   if (entry.error) parts.push(entry.detail ? `${entry.error} (${entry.detail})` : entry.error);
   return parts.join(' ');

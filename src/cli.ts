@@ -88,8 +88,9 @@ function isExampleCopy(file: string): boolean {
 async function check(explicit: string | undefined): Promise<void> {
   const { file } = configFile(explicit);
   try {
-    const config = await loadConfigFile(file);
-    const snapshot = buildSnapshot(config, file);
+    const loaded = await loadConfigFile(file);
+    const { config } = loaded;
+    const snapshot = buildSnapshot(loaded, file);
     const keys = new KeyStore(undefined);
     for (const tenant of snapshot.tenants.values()) {
       if (tenant.signingKeyFile) await keys.forTenant(tenant.name, tenant.signingKeyFile);

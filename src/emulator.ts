@@ -6,14 +6,16 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadConfigFile, validateConfig } from './config/load.js';
-import type { Config, ConfigInput } from './config/schema.js';
+import { loadConfigFile, loadConfigObject, type LoadedConfig } from './config/load.js';
+import type { ConfigInput } from './config/schema.js';
 import type { TenantEnv } from './endpoints/token.js';
 import { createApp } from './http/app.js';
 import type { RequestLogEntry } from './http/request-log.js';
 import { buildSnapshot, type Snapshot } from './model/snapshot.js';
 import type { Tenant } from './model/tenant.js';
+import { Sandbox, type ExtensionLogEntry } from './extensions/sandbox.js';
 import { RefreshTokenStore } from './state/refresh-tokens.js';
+import { UserState } from './state/user-state.js';
 import { KeyStore, type TenantKey } from './tokens/key-store.js';
 
 /** The example config shipped with the package doubles as the built-in demo. */
@@ -33,6 +35,8 @@ export interface EmulatorOptions {
   host?: string;
   /** Receives one entry per request. */
   log?: (entry: RequestLogEntry) => void;
+  /** Receives what rules, hooks and Actions print (console.*) and the summary of what they changed. */
+  extensionLog?: (entry: ExtensionLogEntry) => void;
   /** Receives unexpected errors (bugs): the client got a 500 without details. */
   onError?: (err: unknown) => void;
   /** Milliseconds since the epoch; tokens are stamped and checked with it. */
@@ -61,6 +65,9 @@ export class Emulator {
   readonly #refreshTokens: RefreshTokenStore;
   readonly #clock: () => number;
   readonly #keys = new WeakMap<Tenant, TenantKey>();
+  readonly #users = new UserState();
+  readonly #logListeners = new Set<(entry: ExtensionLogEntry) => void>();
+  readonly #sandbox: Sandbox;
   readonly #app: ReturnType<typeof createApp>;
   readonly #host: string;
   #snapshot: Snapshot;
@@ -74,6 +81,10 @@ export class Emulator {
     this.#clock = options.clock ?? Date.now;
     this.#host = options.host ?? '127.0.0.1';
     const log = options.log ?? (() => {});
+    if (options.extensionLog) this.#logListeners.add(options.extensionLog);
+    this.#sandbox = new Sandbox((entry) => {
+      for (const listener of this.#logListeners) listener(entry);
+    });
     const onError = options.onError ?? (() => {});
     this.#app = createApp({
       snapshot: () => this.#snapshot,
@@ -85,11 +96,11 @@ export class Emulator {
   }
 
   static async create(options: EmulatorOptions = {}): Promise<Emulator> {
-    const { config, file } = await readConfig(options.config);
+    const { loaded, file } = await readConfig(options.config);
     const stateDir = options.stateDir === false ? undefined : options.stateDir ?? (file && file !== DEMO_CONFIG_FILE ? join(dirname(file), '.auth-emulator') : undefined);
     const keyStore = new KeyStore(stateDir);
     const refreshTokens = await RefreshTokenStore.open(stateDir ? join(stateDir, 'refresh-tokens.json') : undefined);
-    const emulator = new Emulator(buildSnapshot(config, file), keyStore, refreshTokens, options);
+    const emulator = new Emulator(buildSnapshot(loaded, file), keyStore, refreshTokens, options);
     await emulator.#loadKeys(emulator.#snapshot);
     if (options.port !== undefined) await emulator.listen(options.port);
     return emulator;
@@ -122,6 +133,12 @@ export class Emulator {
     return out;
   }
 
+  /** Follows what extension code prints, live; returns the function that stops following. */
+  onExtensionLog(listener: (entry: ExtensionLogEntry) => void): () => void {
+    this.#logListeners.add(listener);
+    return () => this.#logListeners.delete(listener);
+  }
+
   /** A node:http request listener, for supertest or an existing server. */
   callback(): RequestListener {
     return this.#app.callback();
@@ -151,7 +168,7 @@ export class Emulator {
         server.closeAllConnections();
       });
     }
-    await this.#refreshTokens.flush();
+    await Promise.all([this.#sandbox.close(), this.#refreshTokens.flush()]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -161,7 +178,14 @@ export class Emulator {
   #env(tenant: Tenant, issuer: string): TenantEnv {
     const key = this.#keys.get(tenant);
     if (!key) throw new Error(`no signing key loaded for tenant ${tenant.name}`);
-    return { tenant, issuer, key, refreshTokens: this.#refreshTokens, now: () => Math.floor(this.#clock() / 1000) };
+    return {
+      tenant,
+      issuer,
+      key,
+      refreshTokens: this.#refreshTokens,
+      extensions: { sandbox: this.#sandbox, users: this.#users },
+      now: () => Math.floor(this.#clock() / 1000),
+    };
   }
 
   async #loadKeys(snapshot: Snapshot): Promise<void> {
@@ -178,13 +202,13 @@ function hostForUrl(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
 }
 
-async function readConfig(source: EmulatorOptions['config']): Promise<{ config: Config; file: string | undefined }> {
-  if (source === undefined) return { config: await loadConfigFile(DEMO_CONFIG_FILE), file: DEMO_CONFIG_FILE };
+async function readConfig(source: EmulatorOptions['config']): Promise<{ loaded: LoadedConfig; file: string | undefined }> {
+  if (source === undefined) return { loaded: await loadConfigFile(DEMO_CONFIG_FILE), file: DEMO_CONFIG_FILE };
   if (typeof source === 'string') {
     const file = resolve(source);
-    return { config: await loadConfigFile(file), file };
+    return { loaded: await loadConfigFile(file), file };
   }
-  return { config: validateConfig(source, '<config object>'), file: undefined };
+  return { loaded: await loadConfigObject(source, process.cwd()), file: undefined };
 }
 
 /** Creates an emulator (and starts listening when `port` is given). */

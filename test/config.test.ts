@@ -30,7 +30,7 @@ ${clients}
 
 describe('config loading', () => {
   it('loads the example config as written, with Auth0 defaults applied', async () => {
-    const config = await loadConfigFile(EXAMPLE_CONFIG);
+    const { config } = await loadConfigFile(EXAMPLE_CONFIG);
     expect(config.tenants[0]!.clients[1]).toMatchObject({ client_id: 'spa', token_endpoint_auth_method: 'none', jwt_configuration: { lifetime_in_seconds: 36000, alg: 'RS256' } });
     expect(Object.isFrozen(config.tenants[0]!.clients)).toBe(true);
   });

@@ -3,10 +3,12 @@
  * inside the document (`tenants[0].clients[1].grant_types[2]`) and what was expected.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { crossCheck, type ConfigIssue } from './cross-check.js';
 import { configSchema, type Config } from './schema.js';
+import { loadTenantExtensions, type TenantExtensions } from '../extensions/load-scripts.js';
 
 /** Larger files are refused: a config this size is a mistake (or an attack), and parsing it would stall. */
 export const MAX_CONFIG_BYTES = 50 * 1024 * 1024;
@@ -17,6 +19,8 @@ export interface ConfigProblem {
   message: string;
   line?: number;
   column?: number;
+  /** Set when the problem is in another file than the config (a rule that does not compile). */
+  file?: string;
 }
 
 export class ConfigError extends Error {
@@ -25,7 +29,7 @@ export class ConfigError extends Error {
 
   constructor(file: string, problems: ConfigProblem[]) {
     const lines = problems.map((p) => {
-      const where = p.line === undefined ? file : `${file}:${p.line}:${p.column ?? 1}`;
+      const where = p.line === undefined ? (p.file ?? file) : `${p.file ?? file}:${p.line}:${p.column ?? 1}`;
       return `  ${where}  ${p.path ? `${p.path}: ` : ''}${p.message}`;
     });
     super(`Invalid config ${file} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
@@ -44,8 +48,41 @@ export function formatPath(path: readonly PropertyKey[]): string {
   return out;
 }
 
-/** Reads and validates a config file. Throws ConfigError (with the file name) on any problem. */
-export async function loadConfigFile(file: string): Promise<Config> {
+/** A validated config plus what it names on disk (extension code), read and checked. */
+export interface LoadedConfig {
+  readonly config: Config;
+  readonly extensions: ReadonlyMap<string, TenantExtensions>;
+}
+
+type Locate = (path: (string | number)[]) => { line: number; col: number } | undefined;
+
+/** Reads and validates a config file and the files it names. Throws ConfigError on any problem. */
+export async function loadConfigFile(file: string): Promise<LoadedConfig> {
+  const { config, locate } = parseWithLocations(await readConfigText(file), file);
+  return withExtensions(config, file, dirname(file), locate);
+}
+
+/** Validates a config object (from createEmulator); relative paths in it are relative to `baseDir`. */
+export async function loadConfigObject(data: unknown, baseDir: string): Promise<LoadedConfig> {
+  return withExtensions(validateConfig(data, '<config object>'), '<config object>', baseDir, () => undefined);
+}
+
+async function withExtensions(config: Config, file: string, baseDir: string, locate: Locate): Promise<LoadedConfig> {
+  const problems: (ConfigProblem & { at: (string | number)[] })[] = [];
+  const loaded = await Promise.all(config.tenants.map((t, i) => loadTenantExtensions(t, i, baseDir, problems)));
+  if (problems.length > 0) {
+    throw new ConfigError(
+      file,
+      problems.map(({ at, ...p }) => {
+        const pos = p.file === undefined ? locate(at) : undefined;
+        return { ...p, path: formatPath(at), ...(pos ? { line: pos.line, column: pos.col } : {}) };
+      }),
+    );
+  }
+  return { config, extensions: new Map(config.tenants.map((t, i) => [t.name, loaded[i]!])) };
+}
+
+async function readConfigText(file: string): Promise<string> {
   let size: number;
   try {
     size = (await stat(file)).size;
@@ -56,10 +93,14 @@ export async function loadConfigFile(file: string): Promise<Config> {
   if (size > MAX_CONFIG_BYTES) {
     throw new ConfigError(file, [{ path: '', message: `file is ${size} bytes; the limit is ${MAX_CONFIG_BYTES}` }]);
   }
-  return parseConfigText(await readFile(file, 'utf8'), file);
+  return readFile(file, 'utf8');
 }
 
 export function parseConfigText(text: string, file: string): Config {
+  return parseWithLocations(text, file).config;
+}
+
+function parseWithLocations(text: string, file: string): { config: Config; locate: Locate } {
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const where = (offset: number) => lineCounter.linePos(offset);
@@ -81,18 +122,15 @@ export function parseConfigText(text: string, file: string): Config {
   if (data === null || data === undefined) {
     throw new ConfigError(file, [{ path: '', message: 'the file is empty: expected a mapping with a `tenants` list' }]);
   }
-  return validateConfig(data, file, (path) => locate(doc, path, where));
+  const locateInDoc: Locate = (path) => locate(doc, path, where);
+  return { config: validateConfig(data, file, locateInDoc), locate: locateInDoc };
 }
 
 /**
  * Validates a plain config object (parsed YAML, or an object given to createEmulator).
  * `locate` maps a path to a line, when the object came from a file.
  */
-export function validateConfig(
-  data: unknown,
-  file: string,
-  locate: (path: (string | number)[]) => { line: number; col: number } | undefined = () => undefined,
-): Config {
+export function validateConfig(data: unknown, file: string, locate: Locate = () => undefined): Config {
   const parsed = configSchema.safeParse(data);
   const issues: ConfigIssue[] = parsed.success ? crossCheck(parsed.data) : parsed.error.issues.flatMap(fromZodIssue);
   if (issues.length > 0) {

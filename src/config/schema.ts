@@ -114,6 +114,9 @@ export const connectionSchema = z.strictObject({
   users: z.array(userSchema).default([]),
 });
 
+const filePath = z.string().min(1, 'expected a file path (relative to the config file)');
+const fileList = z.union([filePath, z.array(filePath)]).transform((v) => (typeof v === 'string' ? [v] : v));
+
 export const tenantSchema = z.strictObject({
   name: z
     .string()
@@ -129,6 +132,28 @@ export const tenantSchema = z.strictObject({
   clients: z.array(clientSchema).default([]),
   client_grants: z.array(clientGrantSchema).default([]),
   connections: z.array(connectionSchema).default([]),
+  /** Classic rules: one file or a list, run in order on the password, password-realm and refresh grants. */
+  rules: fileList.default([]),
+  /** The rules' `configuration` object (Auth0's Rules settings): string values. */
+  rules_configuration: z.record(z.string(), z.string()).default({}),
+  /** Webtask-style hooks, one per extensibility point. */
+  hooks: z
+    .strictObject({
+      'credentials-exchange': filePath.optional(),
+      'password-exchange': filePath.optional(),
+    })
+    .default({}),
+  /** Actions, in order, per trigger. */
+  actions: z
+    .strictObject({
+      'post-login': fileList.default([]),
+      'credentials-exchange': fileList.default([]),
+    })
+    .default({ 'post-login': [], 'credentials-exchange': [] }),
+  /** `context.webtask.secrets` for hooks and `event.secrets` for Actions. */
+  secrets: z.record(z.string(), z.string()).default({}),
+  /** How long one run of extension code may take, in milliseconds (Auth0 allows 20 s). */
+  extension_timeout_ms: z.int().min(50).max(60_000).default(5_000),
 });
 
 export const configSchema = z.strictObject({

@@ -6,6 +6,7 @@ import { grantKey } from '../model/tenant.js';
 import { AccessDenied } from '../oauth/errors.js';
 import { splitScope } from '../oauth/params.js';
 import { clientCredentialsScopes } from '../oauth/scopes.js';
+import { runClientExtensions } from '../extensions/run-client-extensions.js';
 import { resolveAudience } from './audience.js';
 import type { Grant } from './types.js';
 
@@ -23,8 +24,9 @@ export const clientCredentialsGrant: Grant = {
         `Client is not authorized to access "${api.identifier}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,
       );
     }
-    const scopes = clientCredentialsScopes(splitScope(params.scope), grantScopes);
-    const scope = scopes.join(' ');
+    const requested = splitScope(params.scope);
+    const draft = await runClientExtensions(ctx.extensions, ctx, api, clientCredentialsScopes(requested, grantScopes), requested);
+    const scope = draft.scopes.join(' ');
     const iat = ctx.now();
     // Claim order of a real Auth0 client-credentials token (reference §5.2).
     const claims = {
@@ -36,6 +38,7 @@ export const clientCredentialsGrant: Grant = {
       azp: client.clientId,
       scope,
       gty: 'client-credentials',
+      ...draft.accessToken,
     };
     const accessToken = await (api.hsSigner ?? ctx.key.signer).sign(claims);
     return { access_token: accessToken, scope, expires_in: api.tokenLifetime, token_type: 'Bearer' };

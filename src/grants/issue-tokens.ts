@@ -1,12 +1,14 @@
 /**
- * The step every user grant ends with: granted scopes → token claims → signatures → Auth0's response.
- * Access and ID tokens are signed concurrently. Extensions (rules, Actions) will edit the claim drafts
- * here, before signing, so every grant and the programmatic API share one pipeline.
+ * The step every user grant ends with: granted scopes → extensions (rules, hooks, Actions) edit a draft →
+ * token claims → signatures → Auth0's response. Access and ID tokens are signed concurrently.
+ * Extensions change the access token's scopes and add claims; whether an ID token and a refresh token are
+ * issued follows the scopes granted before them (a rule narrowing `scope` does not take the ID token away).
  */
-import type { Api } from '../model/tenant.js';
+import { runUserExtensions } from '../extensions/run-user-extensions.js';
+import type { Api, Connection } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import { sameScopes } from '../oauth/scopes.js';
-import { profileClaims } from '../tokens/claims.js';
+import { profileClaims, releasedBy } from '../tokens/claims.js';
 import { sealOpaqueToken } from '../tokens/opaque.js';
 import type { GrantContext, TokenResponse } from './types.js';
 
@@ -15,6 +17,9 @@ export const OPAQUE_TOKEN_LIFETIME = 86_400;
 
 export interface UserTokenRequest {
   readonly user: User;
+  /** The connection logged into (password grants); undefined on refresh. */
+  readonly connection: Connection | undefined;
+  readonly protocol: 'oauth2-password' | 'oauth2-refresh-token';
   readonly api: Api | undefined;
   readonly scopes: readonly string[];
   readonly requestedScopes: readonly string[];
@@ -30,8 +35,28 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
   const { issuer, client, key } = ctx;
   const { user, api, scopes } = req;
   const iat = ctx.now();
-  const scope = scopes.join(' ');
   const openid = scopes.includes('openid');
+  const users = ctx.extensions.users;
+  const draft = await runUserExtensions(
+    ctx.extensions,
+    {
+      tenant: ctx.tenant,
+      client,
+      user,
+      connection: req.connection,
+      protocol: req.protocol,
+      api,
+      scopes,
+      requestedScopes: req.requestedScopes,
+      params: ctx.params,
+      request: ctx.request,
+      metadata: users.metadata(user),
+      logins: req.protocol === 'oauth2-password' ? users.recordLogin(user.userId) : users.logins(user.userId),
+      now: iat,
+    },
+    scopes,
+  );
+  const scope = draft.scopes.join(' ');
 
   let accessToken: Promise<string>;
   let expiresIn: number;
@@ -39,7 +64,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
     expiresIn = api.tokenLifetime;
     // Only RS256 APIs get the /userinfo audience (seed 003, reference §5.2).
     const aud = openid && api.signingAlg === 'RS256' ? [api.identifier, `${issuer}userinfo`] : api.identifier;
-    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, scope, gty: req.gty, azp: client.clientId };
+    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, scope, gty: req.gty, azp: client.clientId, ...draft.accessToken };
     accessToken = (api.hsSigner ?? key.signer).sign(claims);
   } else {
     expiresIn = OPAQUE_TOKEN_LIFETIME;
@@ -54,6 +79,8 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
         aud: client.clientId,
         iat,
         exp: iat + client.idTokenLifetime,
+        // A standard claim set by an extension survives only when its scope was granted (reference §4).
+        ...Object.fromEntries(Object.entries(draft.idToken).filter(([k]) => releasedBy(k, scopes))),
       })
     : undefined;
 
@@ -75,7 +102,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
     access_token: access_token!,
     ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
     ...(id_token !== undefined ? { id_token } : {}),
-    ...(req.alwaysReturnScope || !sameScopes(scopes, req.requestedScopes) ? { scope } : {}),
+    ...(req.alwaysReturnScope || !sameScopes(draft.scopes, req.requestedScopes) ? { scope } : {}),
     expires_in: expiresIn,
     token_type: 'Bearer',
   };

@@ -37,6 +37,8 @@ export async function passwordLogin(ctx: GrantContext, connection: Connection): 
   const scopes = passwordGrantScopes(requestedScopes, api?.scopes, offlineAllowed);
   return issueUserTokens(ctx, {
     user,
+    connection,
+    protocol: 'oauth2-password',
     api,
     scopes,
     requestedScopes,

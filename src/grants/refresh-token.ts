@@ -41,6 +41,8 @@ export const refreshTokenGrant: Grant = {
     if (client.refreshRotation) refreshTokens.markRotated(token, now);
     return issueUserTokens(ctx, {
       user,
+      connection: tenant.connections.get(user.connection),
+      protocol: 'oauth2-refresh-token',
       api,
       scopes,
       requestedScopes,

@@ -1,3 +1,4 @@
+import type { ExtensionEnv } from '../extensions/run-user-extensions.js';
 import type { Client, Tenant } from '../model/tenant.js';
 import type { Params } from '../oauth/params.js';
 import type { RefreshTokenStore } from '../state/refresh-tokens.js';
@@ -5,6 +6,8 @@ import type { TenantKey } from '../tokens/key-store.js';
 
 /** What a grant needs to know about the request, free of any HTTP framework. */
 export interface RequestInfo {
+  /** A short id that tags the request's log lines and its extensions' output. */
+  readonly id: string;
   readonly ip: string;
   readonly userAgent: string | undefined;
   readonly hostname: string;
@@ -18,6 +21,8 @@ export interface GrantContext {
   readonly params: Params;
   readonly key: TenantKey;
   readonly refreshTokens: RefreshTokenStore;
+  /** Runs the tenant's rules, hooks and Actions. */
+  readonly extensions: ExtensionEnv;
   readonly request: RequestInfo;
   /** Epoch seconds, from the emulator's clock. */
   now(): number;

@@ -2,11 +2,14 @@
  * One log line per request: method, path, tenant, grant, client, status, time; plus the error code and its
  * private reason (why a client failed to authenticate, say). Bodies, secrets and tokens are never logged.
  */
+import { randomBytes } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { OAuthError } from '../oauth/errors.js';
 import type { Tenant } from '../model/tenant.js';
 
 export interface RequestLogEntry {
+  /** Also tags what extension code printed while serving this request. */
+  id: string;
   method: string;
   path: string;
   status: number;
@@ -22,10 +25,12 @@ export function requestLog(write: (entry: RequestLogEntry) => void) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
     const start = performance.now();
     const path = ctx.path;
+    const id = randomBytes(4).toString('hex');
+    ctx.state.requestId = id;
     try {
       await next();
     } finally {
-      const entry: RequestLogEntry = { method: ctx.method, path, status: ctx.status, ms: Math.round((performance.now() - start) * 10) / 10 };
+      const entry: RequestLogEntry = { id, method: ctx.method, path, status: ctx.status, ms: Math.round((performance.now() - start) * 10) / 10 };
       const state = ctx.state as { tenant?: Tenant; grant?: string; client?: string; error?: OAuthError };
       if (state.tenant) entry.tenant = state.tenant.name;
       if (state.grant) entry.grant = state.grant;

@@ -62,6 +62,7 @@ export function tenantRouter(deps: RouteDeps): Router {
     if (params.grant_type && grants.has(params.grant_type)) state(ctx).grant = params.grant_type;
     const env = await deps.env(tenant, issuer);
     const result = await exchange(env, params, ctx.get('Authorization') || undefined, {
+      id: (ctx.state as { requestId: string }).requestId,
       ip: ctx.ip,
       userAgent: ctx.get('User-Agent') || undefined,
       hostname: ctx.hostname,

@@ -3,6 +3,7 @@
  * snapshots; a request reads the one that was current when it started.
  */
 import { dirname, resolve } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { buildTenant, type Tenant } from './tenant.js';
 
@@ -16,9 +17,10 @@ export interface Snapshot {
   readonly configFile: string | undefined;
 }
 
-export function buildSnapshot(config: Config, configFile: string | undefined, loadedAt = new Date().toISOString()): Snapshot {
+export function buildSnapshot(loaded: LoadedConfig, configFile: string | undefined, loadedAt = new Date().toISOString()): Snapshot {
+  const { config } = loaded;
   const base = configFile ? dirname(configFile) : process.cwd();
-  const tenants = new Map(config.tenants.map((t) => [t.name, buildTenant(t, loadedAt, (p) => resolve(base, p))]));
+  const tenants = new Map(config.tenants.map((t) => [t.name, buildTenant(t, loaded.extensions.get(t.name)!, loadedAt, (p) => resolve(base, p))]));
   const all = [...tenants.values()];
   const rootTenant = all.find((t) => t.isDefault) ?? (all.length === 1 ? all[0] : undefined);
   return { config, tenants, rootTenant, configFile };

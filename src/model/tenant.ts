@@ -4,6 +4,7 @@
  */
 import { createHash, createSecretKey } from 'node:crypto';
 import type { ApiConfig, ClientConfig, TenantConfig } from '../config/schema.js';
+import type { TenantExtensions } from '../extensions/load-scripts.js';
 import { hs256Signer, type Signer } from '../tokens/sign.js';
 import { buildUser, type User } from './user.js';
 
@@ -62,6 +63,8 @@ export interface Tenant {
   readonly clientGrants: ReadonlyMap<string, readonly string[]>;
   readonly connections: ReadonlyMap<string, Connection>;
   readonly usersById: ReadonlyMap<string, User>;
+  /** Rules, hooks and Actions, read and syntax-checked. */
+  readonly extensions: TenantExtensions;
 }
 
 export const grantKey = (clientId: string, audience: string) => `${clientId}\n${audience}`;
@@ -117,7 +120,7 @@ function connectionId(tenant: string, name: string): string {
   return `con_${createHash('sha256').update(`${tenant}\n${name}`).digest('base64url').replace(/[-_]/g, '').slice(0, 16)}`;
 }
 
-export function buildTenant(config: TenantConfig, loadedAt: string, resolvePath: (p: string) => string): Tenant {
+export function buildTenant(config: TenantConfig, extensions: TenantExtensions, loadedAt: string, resolvePath: (p: string) => string): Tenant {
   const usersById = new Map<string, User>();
   const connections = new Map<string, Connection>();
   for (const c of config.connections) {
@@ -152,6 +155,7 @@ export function buildTenant(config: TenantConfig, loadedAt: string, resolvePath:
     clientGrants: new Map(config.client_grants.map((g) => [grantKey(g.client_id, g.audience), g.scope])),
     connections,
     usersById,
+    extensions,
   };
 }
 

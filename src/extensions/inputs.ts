@@ -1,0 +1,127 @@
+/**
+ * What extension code receives, shaped as Auth0 passes it (reference §8.2, §8.3, §9, §10). Plain data:
+ * it crosses to a worker by copy.
+ */
+import type { RequestInfo } from '../grants/types.js';
+import type { Api, Client, Connection, Tenant } from '../model/tenant.js';
+import type { User } from '../model/user.js';
+import type { Params } from '../oauth/params.js';
+import { identities } from '../tokens/claims.js';
+
+export interface UserFlow {
+  readonly tenant: Tenant;
+  readonly client: Client;
+  readonly user: User;
+  readonly connection: Connection | undefined;
+  readonly protocol: 'oauth2-password' | 'oauth2-refresh-token';
+  readonly api: Api | undefined;
+  readonly scopes: readonly string[];
+  readonly requestedScopes: readonly string[];
+  readonly params: Params;
+  readonly request: RequestInfo;
+  readonly metadata: { appMetadata: Record<string, unknown>; userMetadata: Record<string, unknown> };
+  readonly logins: number;
+  readonly now: number;
+}
+
+/** The request body as extension code sees it: never the password or the client secret. */
+export function safeBody(params: Params): Record<string, string> {
+  const body: Record<string, string> = {};
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && k !== 'password' && k !== 'client_secret') body[k] = v;
+  return body;
+}
+
+function profile(flow: UserFlow) {
+  const u = flow.user;
+  return {
+    user_id: u.userId,
+    email: u.email,
+    email_verified: u.emailVerified,
+    ...(u.username !== undefined ? { username: u.username } : {}),
+    name: u.name,
+    nickname: u.nickname,
+    ...(u.givenName !== undefined ? { given_name: u.givenName } : {}),
+    ...(u.familyName !== undefined ? { family_name: u.familyName } : {}),
+    picture: u.picture,
+    ...(u.phoneNumber !== undefined ? { phone_number: u.phoneNumber, phone_verified: u.phoneVerified ?? false } : {}),
+    created_at: u.createdAt,
+    updated_at: u.updatedAt,
+    identities: identities(u),
+    app_metadata: flow.metadata.appMetadata,
+    user_metadata: flow.metadata.userMetadata,
+  };
+}
+
+/** The rule `user`: the profile, with app_metadata's properties also merged at the root (reference §8.3). */
+export function ruleUser(flow: UserFlow) {
+  return { ...flow.metadata.appMetadata, ...profile(flow), logins_count: flow.logins };
+}
+
+export function ruleContext(flow: UserFlow) {
+  const { tenant, client, connection, request } = flow;
+  return {
+    tenant: tenant.name,
+    clientID: client.clientId,
+    clientName: client.name,
+    clientMetadata: client.metadata,
+    connection: connection?.name ?? flow.user.connection,
+    connectionID: connection?.id,
+    connectionStrategy: 'auth0',
+    connectionOptions: {},
+    connectionMetadata: {},
+    protocol: flow.protocol,
+    request: { userAgent: request.userAgent, ip: request.ip, hostname: request.hostname, query: {}, body: safeBody(flow.params), geoip: {} },
+    stats: { loginsCount: flow.logins },
+    sso: { with_auth0: false, with_dbconn: false, current_clients: [] },
+    accessToken: {},
+    idToken: {},
+    authentication: { methods: [{ name: 'pwd', timestamp: flow.now * 1000 }] },
+    authorization: { roles: [] },
+  };
+}
+
+export function hookClient(tenant: Tenant, client: Client) {
+  return { tenant: tenant.name, id: client.clientId, name: client.name, metadata: client.metadata };
+}
+
+export function hookContext(request: RequestInfo, secrets: Readonly<Record<string, string>>) {
+  return { ip: request.ip, userAgent: request.userAgent, webtask: { secrets } };
+}
+
+export function passwordHookUser(flow: UserFlow) {
+  return {
+    tenant: flow.tenant.name,
+    id: flow.user.userId,
+    displayName: flow.user.name,
+    email: flow.user.email,
+    user_metadata: flow.metadata.userMetadata,
+    app_metadata: flow.metadata.appMetadata,
+  };
+}
+
+export function postLoginEvent(flow: UserFlow) {
+  const { tenant, client, connection, request } = flow;
+  return {
+    user: { ...profile(flow), multifactor: [] },
+    client: { client_id: client.clientId, name: client.name, metadata: client.metadata },
+    connection: { id: connection?.id, name: connection?.name ?? flow.user.connection, strategy: 'auth0', metadata: {} },
+    request: { ip: request.ip, hostname: request.hostname, method: 'POST', user_agent: request.userAgent, query: {}, body: safeBody(flow.params), geoip: {} },
+    transaction: { id: request.id, protocol: flow.protocol, requested_scopes: flow.requestedScopes, locale: 'en' },
+    authentication: { methods: [{ name: 'pwd', timestamp: new Date(flow.now * 1000).toISOString() }] },
+    authorization: { roles: [] },
+    stats: { logins_count: flow.logins },
+    tenant: { id: tenant.name },
+    ...(flow.api ? { resource_server: { identifier: flow.api.identifier } } : {}),
+  };
+}
+
+export function credentialsExchangeEvent(tenant: Tenant, client: Client, api: Api, scopes: readonly string[], requested: readonly string[], request: RequestInfo, params: Params) {
+  return {
+    client: { client_id: client.clientId, name: client.name, metadata: client.metadata },
+    request: { ip: request.ip, hostname: request.hostname, method: 'POST', user_agent: request.userAgent, body: safeBody(params), geoip: {} },
+    resource_server: { identifier: api.identifier },
+    accessToken: { scope: scopes, customClaims: {} },
+    transaction: { requested_scopes: requested },
+    tenant: { id: tenant.name },
+  };
+}

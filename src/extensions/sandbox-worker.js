@@ -1,0 +1,299 @@
+// @ts-check
+/**
+ * The sandbox worker: runs the user's rules, hooks and Actions off the main thread, so a rule stuck in a
+ * loop never stops the emulator from answering (the pool terminates a worker that overruns its time).
+ * Each file gets its own `node:vm` context with an explicit set of globals (no `process`) and a `require`
+ * that resolves from the file's own folder. vm is not a security boundary: the code is the user's own.
+ *
+ * One job at a time per worker. Messages out: {type:'log'} as code logs, then {type:'done'} or {type:'error'}.
+ * Results are plain data (JSON round trip); what changed is reported as a list of operations per file,
+ * which the main thread applies and explains.
+ */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { format } from 'node:util';
+import vm from 'node:vm';
+import { parentPort } from 'node:worker_threads';
+import { compileExtension } from './wrap.js';
+
+if (!parentPort) throw new Error('sandbox-worker.js runs as a worker thread');
+const port = parentPort;
+
+/** @type {number | undefined} the job now running (logs are tagged with it) */
+let currentJob;
+
+/** @param {Record<string, unknown>} message */
+const post = (message) => port.postMessage(message);
+/** @param {unknown} value */
+const plain = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+
+// Error classes Auth0 puts in the rule and hook sandboxes.
+class UnauthorizedError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.name = 'UnauthorizedError';
+  }
+}
+class InvalidScopeError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.name = 'InvalidScopeError';
+  }
+}
+class InvalidRequestError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.name = 'InvalidRequestError';
+  }
+}
+class ServerError extends Error {
+  /** @param {string} message */
+  constructor(message) {
+    super(message);
+    this.name = 'ServerError';
+  }
+}
+
+/** @param {unknown} err */
+function describeError(err) {
+  if (typeof err === 'string') return { name: 'Error', message: err };
+  if (err && typeof err === 'object') {
+    const e = /** @type {{ name?: unknown, message?: unknown, code?: unknown }} */ (err);
+    return { name: String(e.name ?? 'Error'), message: String(e.message ?? err), ...(typeof e.code === 'string' ? { code: e.code } : {}) };
+  }
+  return { name: 'Error', message: String(err) };
+}
+
+/** @param {string} file @param {string} level @param {unknown[]} args */
+function log(file, level, args) {
+  post({ type: 'log', id: currentJob, file, level, text: format(...args) });
+}
+
+/**
+ * @typedef {{ file: string, name: string, source: string, hash: string }} Script
+ * @typedef {{ exported: any, parse: (text: string) => any, context: vm.Context, cache: Map<string, { value: string, expires: number }> }} Loaded
+ */
+
+/** @type {Map<string, Loaded>} compiled files, by tenant, path and content hash */
+const loaded = new Map();
+
+/** @param {string} tenant @param {Script} script @returns {Loaded} */
+function load(tenant, script) {
+  const key = `${tenant}\n${script.file}\n${script.hash}`;
+  const cached = loaded.get(key);
+  if (cached) return cached;
+  const consoleProxy = Object.fromEntries(
+    ['log', 'info', 'warn', 'error', 'debug'].map((level) => [level, (/** @type {unknown[]} */ ...args) => log(script.name, level, args)]),
+  );
+  const context = vm.createContext({
+    console: consoleProxy,
+    setTimeout,
+    clearTimeout,
+    setInterval,
+    clearInterval,
+    setImmediate,
+    clearImmediate,
+    queueMicrotask,
+    structuredClone,
+    Buffer,
+    URL,
+    URLSearchParams,
+    TextEncoder,
+    TextDecoder,
+    AbortController,
+    fetch,
+    atob,
+    btoa,
+    crypto: globalThis.crypto,
+    UnauthorizedError,
+    InvalidScopeError,
+    InvalidRequestError,
+    ServerError,
+  });
+  // Auth0's `global`: an object that outlives one execution (per container there, per worker here).
+  context.global = context;
+  const { script: compiled, expression } = compileExtension(script.source, script.file);
+  const wrapper = compiled.runInContext(context);
+  const module = { exports: {} };
+  const value = wrapper.call(module.exports, module.exports, createRequire(script.file), module, script.file, dirname(script.file));
+  const entry = { exported: expression ? value : module.exports, parse: vm.runInContext('JSON.parse', context), context, cache: new Map() };
+  loaded.set(key, entry);
+  return entry;
+}
+
+/**
+ * Calls a callback-style function and settles on its first callback; a second call is ignored with a warning.
+ * @param {string} file
+ * @param {(cb: (err?: unknown, ...results: unknown[]) => void) => unknown} invoke
+ * @returns {Promise<unknown[]>}
+ */
+function viaCallback(file, invoke) {
+  return new Promise((resolve, reject) => {
+    let called = false;
+    /** @param {unknown} [err] @param {unknown[]} results */
+    const cb = (err, ...results) => {
+      if (called) {
+        log(file, 'warn', ['callback was called more than once; the extra call was ignored']);
+        return;
+      }
+      called = true;
+      if (err) reject(err);
+      else resolve(results);
+    };
+    try {
+      const returned = invoke(cb);
+      if (returned && typeof (/** @type {Promise<unknown>} */ (returned).then) === 'function') {
+        /** @type {Promise<unknown>} */ (returned).catch((err) => cb(err ?? new Error('rejected')));
+      }
+    } catch (err) {
+      if (called) log(file, 'warn', [`threw after calling back: ${describeError(err).message}`]);
+      else cb(err ?? new Error('threw'));
+    }
+  });
+}
+
+/** @param {Loaded} entry @param {Script} script */
+function exportedFunction(entry, script) {
+  if (typeof entry.exported !== 'function') throw new TypeError(`${script.name} must be a function or export one (module.exports = function …)`);
+  return entry.exported;
+}
+
+/** Rules: `function (user, context, callback)`, in order; each gets what the previous one passed on. */
+/** @param {any} job */
+async function runRules(job) {
+  let user = job.input.user;
+  let context = job.input.context;
+  const steps = [];
+  for (const script of /** @type {Script[]} */ (job.scripts)) {
+    const entry = load(job.tenant, script);
+    entry.context.configuration = Object.freeze(entry.parse(JSON.stringify(job.configuration)));
+    const fn = exportedFunction(entry, script);
+    const u = entry.parse(JSON.stringify(user));
+    const c = entry.parse(JSON.stringify(context));
+    const [nextUser, nextContext] = await viaCallback(script.name, (cb) => fn(u, c, cb));
+    user = plain(nextUser ?? u);
+    context = plain(nextContext ?? c);
+    steps.push({ file: script.name, accessToken: context.accessToken ?? {}, idToken: context.idToken ?? {} });
+  }
+  return { steps, redirect: context.redirect ?? null, multifactor: context.multifactor ?? null };
+}
+
+/** Webtask hooks: one function, callback style; the callback's second argument is the result. */
+/** @param {any} job */
+async function runHook(job) {
+  const script = job.scripts[0];
+  const entry = load(job.tenant, script);
+  const fn = exportedFunction(entry, script);
+  const args = job.input.args.map((/** @type {unknown} */ a) => (a === undefined ? undefined : entry.parse(JSON.stringify(a))));
+  const [result] = await viaCallback(script.name, (cb) => fn(...args, cb));
+  return { file: script.name, result: plain(result ?? null) };
+}
+
+/**
+ * Actions: `exports.onExecute<Trigger> = async (event, api) => {}`. The `api` records operations;
+ * `api.access.deny` stops the remaining Actions.
+ * @param {any} job
+ */
+async function runActions(job) {
+  const handlerName = job.kind === 'actions-post-login' ? 'onExecutePostLogin' : 'onExecuteCredentialsExchange';
+  /** @type {Record<string, unknown>[]} */
+  const ops = [];
+  for (const script of /** @type {Script[]} */ (job.scripts)) {
+    const entry = load(job.tenant, script);
+    const handler = entry.exported && entry.exported[handlerName];
+    if (typeof handler !== 'function') {
+      log(script.name, 'warn', [`exports.${handlerName} is not a function; this Action was skipped`]);
+      continue;
+    }
+    let denied = false;
+    /** @param {Record<string, unknown>} op */
+    const record = (op) => {
+      ops.push({ file: script.name, ...op });
+      return api;
+    };
+    const now = () => Date.now();
+    /** @type {Record<string, any>} */
+    const api = {
+      access: {
+        /** @param {...unknown} args */
+        deny: (...args) => {
+          denied = true;
+          return job.kind === 'actions-post-login'
+            ? record({ op: 'deny', reason: String(args[0] ?? '') })
+            : record({ op: 'deny', code: String(args[0] ?? ''), reason: String(args[1] ?? '') });
+        },
+      },
+      accessToken: {
+        /** @param {string} key @param {unknown} value */
+        setCustomClaim: (key, value) => record({ op: 'accessToken.claim', key: String(key), value: plain(value) ?? null }),
+        /** @param {string} scope */
+        addScope: (scope) => record({ op: 'accessToken.addScope', value: String(scope) }),
+        /** @param {string} scope */
+        removeScope: (scope) => record({ op: 'accessToken.removeScope', value: String(scope) }),
+      },
+      idToken: {
+        /** @param {string} key @param {unknown} value */
+        setCustomClaim: (key, value) => record({ op: 'idToken.claim', key: String(key), value: plain(value) ?? null }),
+      },
+      user: {
+        /** @param {string} key @param {unknown} value */
+        setAppMetadata: (key, value) => record({ op: 'user.appMetadata', key: String(key), value: plain(value) ?? null }),
+        /** @param {string} key @param {unknown} value */
+        setUserMetadata: (key, value) => record({ op: 'user.userMetadata', key: String(key), value: plain(value) ?? null }),
+      },
+      multifactor: {
+        /** @param {string} provider */
+        enable: (provider) => record({ op: 'multifactor', provider: String(provider) }),
+      },
+      redirect: {
+        canRedirect: () => false,
+        /** @param {string} url */
+        sendUserTo: (url) => record({ op: 'redirect', url: String(url) }),
+      },
+      cache: {
+        /** @param {string} key */
+        get: (key) => {
+          const hit = entry.cache.get(String(key));
+          return hit && hit.expires > now() ? { value: hit.value } : undefined;
+        },
+        /** @param {string} key @param {unknown} value @param {{ ttl?: number }} [options] */
+        set: (key, value, options) => {
+          entry.cache.set(String(key), { value: String(value), expires: now() + (options?.ttl ?? 15 * 60_000) });
+          return { type: 'success' };
+        },
+        /** @param {string} key */
+        delete: (key) => {
+          entry.cache.delete(String(key));
+          return { type: 'success' };
+        },
+      },
+    };
+    const event = entry.parse(JSON.stringify({ ...job.input.event, secrets: job.secrets }));
+    await handler(event, api);
+    if (denied) break;
+  }
+  return { ops };
+}
+
+/** @type {Record<string, (job: any) => Promise<unknown>>} */
+const runners = {
+  rules: runRules,
+  'hook-credentials-exchange': runHook,
+  'hook-password-exchange': runHook,
+  'actions-post-login': runActions,
+  'actions-credentials-exchange': runActions,
+};
+
+port.on('message', async (/** @type {any} */ job) => {
+  currentJob = job.id;
+  try {
+    const run = runners[job.kind];
+    if (!run) throw new Error(`unknown job kind ${job.kind}`);
+    post({ type: 'done', id: job.id, result: await run(job) });
+  } catch (err) {
+    post({ type: 'error', id: job.id, error: describeError(err) });
+  }
+});
