@@ -334,6 +334,7 @@ describe('auth-emulator start', () => {
     const entries = logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(entries[0]).toEqual({
       time: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+      id: expect.stringMatching(/^[0-9a-f]{8}$/),
       method: 'POST',
       path: '/oauth/token',
       status: 200,
