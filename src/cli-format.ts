@@ -2,6 +2,7 @@
  * What the CLI prints: the start banner and the request log lines. Pure functions of their inputs,
  * so they are tested without starting a process.
  */
+import type { ExtensionLogEntry } from './extensions/sandbox.js';
 import type { RequestLogEntry } from './http/request-log.js';
 import type { Snapshot } from './model/snapshot.js';
 import type { TenantInfo } from './emulator.js';
@@ -12,6 +13,14 @@ export function formatLogLine(entry: RequestLogEntry, format: 'text' | 'json'): 
   const parts = [entry.method, entry.path, entry.tenant ?? '-', entry.grant ?? '-', entry.client ?? '-', String(entry.status), `${entry.ms}ms`];
   if (entry.error) parts.push(entry.detail ? `${entry.error} (${entry.detail})` : entry.error);
   return parts.join(' ');
+}
+
+/** A line of extension output: `[dev rules.js 1a2b3c4d] text`, the level named unless it is `log`. */
+export function formatExtensionLine(entry: ExtensionLogEntry, format: 'text' | 'json'): string {
+  if (format === 'json') return JSON.stringify({ event: 'extension', ...entry });
+  const source = entry.level === 'explain' ? 'explain' : entry.file;
+  const level = entry.level === 'log' || entry.level === 'explain' ? '' : `${entry.level}: `;
+  return `[${entry.tenant} ${source}${entry.requestId ? ` ${entry.requestId}` : ''}] ${level}${entry.text}`;
 }
 
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

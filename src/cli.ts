@@ -6,7 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatBanner, formatLogLine } from './cli-format.js';
+import { formatBanner, formatExtensionLine, formatLogLine } from './cli-format.js';
+import type { ExtensionLogEntry } from './extensions/sandbox.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import { DEMO_CONFIG_FILE, PortInUseError, createEmulator } from './emulator.js';
 import { KeyError, KeyStore } from './tokens/key-store.js';
@@ -20,6 +21,8 @@ const HELP = `auth-emulator ${VERSION}: a local, offline Auth0 look-alike
 Usage
   auth-emulator [start] [options]     serve the tenants of the config file
   auth-emulator check [--config F]    validate the config and exit 0 (valid) or 1
+  auth-emulator logs [--tenant T]     follow what rules, hooks and Actions print in a running emulator
+                                      (--port/--host name the emulator; default 127.0.0.1:4400)
 
 Options
   -c, --config <file>      config file (default ./${DEFAULT_CONFIG}; without one, a built-in demo)
@@ -48,6 +51,7 @@ function parse() {
         host: { type: 'string' },
         'state-dir': { type: 'string' },
         'log-format': { type: 'string' },
+        tenant: { type: 'string', short: 't' },
         quiet: { type: 'boolean', short: 'q' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
@@ -124,6 +128,8 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
       stateDir,
       host,
       log: values.quiet ? undefined : (entry) => console.log(formatLogLine(entry, logFormat)),
+      // What extension code prints is shown even with --quiet: it is the user's own output.
+      extensionLog: (entry) => console.log(formatExtensionLine(entry, logFormat)),
       onError: (err) => console.error('auth-emulator: internal error:', err),
     });
   } catch (err) {
@@ -158,6 +164,43 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   if (logFormat === 'json') console.log(JSON.stringify({ time: new Date().toISOString(), event: 'ready', url: emulator.url }));
 }
 
+/** Follows a running emulator's extension logs (server-sent events) until it stops or Ctrl-C. */
+async function logs(values: ReturnType<typeof parse>['values']): Promise<void> {
+  const logFormat = values['log-format'] ?? 'text';
+  if (logFormat !== 'text' && logFormat !== 'json') fail(`Invalid --log-format "${logFormat}": expected text or json.`);
+  const port = parsePort(values.port ?? (process.env.AUTH_EMULATOR_PORT || undefined));
+  const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || '127.0.0.1');
+  const base = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${base}/__emulator/logs${values.tenant ? `?tenant=${encodeURIComponent(values.tenant)}` : ''}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { headers: { Accept: 'text/event-stream' } });
+  } catch {
+    fail(`Cannot reach an emulator at ${base}. Is it running? Name it with --port and --host.`);
+  }
+  if (!res.ok || !res.body) fail(`${base} did not offer a log stream (HTTP ${res.status}). Is it an auth-emulator?`);
+  process.on('SIGINT', () => process.exit(0));
+  console.error(`Following extension logs of ${base}${values.tenant ? ` (tenant ${values.tenant})` : ''}. Ctrl-C to stop.`);
+  const decoder = new TextDecoder();
+  let buffer = '';
+  try {
+    for await (const chunk of res.body) {
+      buffer += decoder.decode(chunk, { stream: true });
+      let end: number;
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const event = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        for (const line of event.split('\n')) {
+          if (line.startsWith('data: ')) console.log(formatExtensionLine(JSON.parse(line.slice(6)) as ExtensionLogEntry, logFormat));
+        }
+      }
+    }
+  } catch {
+    // The connection dropped: the emulator stopped.
+  }
+  console.error('The emulator stopped.');
+}
+
 const { values, positionals } = parse();
 const command = positionals[0] ?? 'start';
 if (values.help) console.log(HELP);
@@ -165,4 +208,5 @@ else if (values.version) console.log(VERSION);
 else if (positionals.length > 1) fail(`Unexpected argument "${positionals[1]}". Run auth-emulator --help.`);
 else if (command === 'start') await start(values);
 else if (command === 'check') await check(values.config);
+else if (command === 'logs') await logs(values);
 else fail(`Unknown command "${command}". Run auth-emulator --help.`);

@@ -92,6 +92,7 @@ export class Emulator {
       fallbackHost: () => (this.#url ? new URL(this.#url).host : 'localhost'),
       log,
       onUnexpected: onError,
+      subscribeLogs: (listener) => this.onExtensionLog(listener),
     });
   }
 

@@ -1,9 +1,12 @@
 /**
  * The koa application: a thin shell of middleware around the tenant router. Order matters:
- * log (outermost, sees the final status) → errors → CORS → tenant resolution → routes.
+ * log (outermost, sees the final status) → errors → CORS → control plane (/__emulator/) → tenant
+ * resolution → routes.
  */
 import Koa from 'koa';
+import type { ExtensionLogEntry } from '../extensions/sandbox.js';
 import type { Snapshot } from '../model/snapshot.js';
+import { controlPlane } from './control-logs.js';
 import { cors } from './cors.js';
 import { errorMiddleware } from './render-error.js';
 import { requestLog, type RequestLogEntry } from './request-log.js';
@@ -16,6 +19,7 @@ export interface AppDeps extends RouteDeps {
   fallbackHost(): string;
   log(entry: RequestLogEntry): void;
   onUnexpected(err: unknown): void;
+  subscribeLogs(listener: (entry: ExtensionLogEntry) => void): () => void;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -27,6 +31,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestLog(deps.log));
   app.use(errorMiddleware((err) => deps.onUnexpected(err)));
   app.use(cors);
+  app.use(controlPlane(deps.subscribeLogs));
   app.use(tenantMiddleware(deps.snapshot, deps.fallbackHost));
   app.use(routeFallbacks());
   app.use(router.routes());
