@@ -103,6 +103,7 @@ export class Emulator {
     const refreshTokens = await RefreshTokenStore.open(stateDir ? join(stateDir, 'refresh-tokens.json') : undefined);
     const emulator = new Emulator(buildSnapshot(loaded, file), keyStore, refreshTokens, options);
     await emulator.#loadKeys(emulator.#snapshot);
+    if ([...emulator.#snapshot.tenants.values()].some(hasExtensions)) emulator.#sandbox.warm();
     if (options.port !== undefined) await emulator.listen(options.port);
     return emulator;
   }
@@ -196,6 +197,11 @@ export class Emulator {
       }),
     );
   }
+}
+
+function hasExtensions(tenant: Tenant): boolean {
+  const e = tenant.extensions;
+  return e.rules.length + e.postLoginActions.length + e.credentialsExchangeActions.length > 0 || !!e.credentialsExchangeHook || !!e.passwordExchangeHook;
 }
 
 function hostForUrl(host: string): string {

@@ -75,6 +75,11 @@ export class SandboxPool {
     return { id, result };
   }
 
+  /** Starts one worker ahead of the first job, so the first rule run does not wait for a thread to boot. */
+  warm(): void {
+    if (this.#slots.size === 0 && !this.#closed) this.#spawn();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     for (const queued of this.#queue.splice(0)) queued.running.reject(new Error('the emulator is closed'));

@@ -78,9 +78,9 @@ function asOAuthError(err: unknown, map: (failure: ExtensionFailed) => OAuthErro
 
 const ruleError = (f: ExtensionFailed) => (f.detail.name === 'UnauthorizedError' ? new Unauthorized(f.message) : new AccessDenied(f.message));
 
-export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow, initialScopes: readonly string[]): Promise<TokenDraft> {
+export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Promise<TokenDraft> {
   const ext = flow.tenant.extensions;
-  const draft: TokenDraft = { scopes: [...initialScopes], accessToken: {}, idToken: {} };
+  const draft: TokenDraft = { scopes: [...flow.scopes], accessToken: {}, idToken: {} };
   const hasPasswordHook = flow.protocol === 'oauth2-password' && ext.passwordExchangeHook !== undefined;
   if (ext.rules.length === 0 && ext.postLoginActions.length === 0 && !hasPasswordHook) return draft;
 

@@ -32,13 +32,22 @@ export class Sandbox {
     this.#emit = emit;
   }
 
-  /** Runs a job on a worker (created on first use). */
-  run(job: Job, timeoutMs: number, tag: Tag): Promise<unknown> {
+  #ensurePool(): SandboxPool {
     this.#pool ??= new SandboxPool((log) => {
       const owner = log.jobId === undefined ? undefined : this.#jobs.get(log.jobId);
-      this.note(owner ?? { tenant: job.tenant, requestId: undefined }, log.file, log.level, log.text);
+      this.note(owner ?? { tenant: '-', requestId: undefined }, log.file, log.level, log.text);
     });
-    const { id, result } = this.#pool.run(job, timeoutMs);
+    return this.#pool;
+  }
+
+  /** Boots a worker now (when a config has extension code), instead of at the first request. */
+  warm(): void {
+    this.#ensurePool().warm();
+  }
+
+  /** Runs a job on a worker (created on first use). */
+  run(job: Job, timeoutMs: number, tag: Tag): Promise<unknown> {
+    const { id, result } = this.#ensurePool().run(job, timeoutMs);
     this.#jobs.set(id, tag);
     // Late logs (a timer firing after the job ended) still find their request for a while.
     if (this.#jobs.size > MAX_TRACKED_JOBS) this.#jobs.delete(this.#jobs.keys().next().value!);

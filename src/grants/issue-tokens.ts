@@ -54,7 +54,6 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
       logins: req.protocol === 'oauth2-password' ? users.recordLogin(user.userId) : users.logins(user.userId),
       now: iat,
     },
-    scopes,
   );
   const scope = draft.scopes.join(' ');
 
