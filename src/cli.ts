@@ -4,7 +4,7 @@
  * `process` and `console`; everything else is the programmatic API.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBanner, formatExtensionLine, formatLogLine } from './cli-format.js';
 import type { ExtensionLogEntry } from './extensions/sandbox.js';
@@ -31,6 +31,7 @@ Options
       --state-dir <dir>    where keys and refresh tokens are kept (default .auth-emulator/ beside the
                            config, or in the current folder for the built-in demo)
       --log-format <f>     text (default) or json (JSON lines on stdout; the banner goes to stderr)
+      --no-watch           do not reload when the config or the files it names change
   -q, --quiet              no request log
   -h, --help               this help
   -v, --version            the version
@@ -53,6 +54,7 @@ function parse() {
         'log-format': { type: 'string' },
         tenant: { type: 'string', short: 't' },
         quiet: { type: 'boolean', short: 'q' },
+        'no-watch': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -122,6 +124,7 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   const stateDir = resolve(values['state-dir'] ?? (builtIn ? '.auth-emulator' : join(file, '..', '.auth-emulator')));
 
   let emulator;
+  let broken = false;
   try {
     emulator = await createEmulator({
       config: file,
@@ -131,6 +134,14 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
       // What extension code prints is shown even with --quiet: it is the user's own output.
       extensionLog: (entry) => console.log(formatExtensionLine(entry, logFormat)),
       onError: (err) => console.error('auth-emulator: internal error:', err),
+      watch: !values['no-watch'],
+      onReload: (event) => {
+        const label = relative(process.cwd(), file) || file;
+        if (event.ok) say(`${broken ? 'Config is valid again. ' : ''}Reloaded ${label} in ${event.ms} ms: ${event.summary}`);
+        else if (event.missing) console.error(`Warning: ${event.error.message}`);
+        else console.error(`${event.error.message}\nStill serving the last good config; fix the file and save to reload.`);
+        broken = !event.ok;
+      },
     });
   } catch (err) {
     if (err instanceof ConfigError || err instanceof KeyError) fail(err.message);

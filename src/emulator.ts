@@ -6,7 +6,10 @@ import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { existsSync } from 'node:fs';
 import { loadConfigFile, loadConfigObject, type LoadedConfig } from './config/load.js';
+import { describeChanges } from './config/describe-changes.js';
+import { ConfigWatcher } from './config/watch.js';
 import type { ConfigInput } from './config/schema.js';
 import type { TenantEnv } from './endpoints/token.js';
 import { createApp } from './http/app.js';
@@ -41,7 +44,16 @@ export interface EmulatorOptions {
   onError?: (err: unknown) => void;
   /** Milliseconds since the epoch; tokens are stamped and checked with it. */
   clock?: () => number;
+  /** Watch the config file and the files it names, and reload on every change (default false). */
+  watch?: boolean;
+  /** Hears about every reload: what changed, or why the last good config is still serving. */
+  onReload?: (event: ReloadEvent) => void;
 }
+
+/** The outcome of a reload. On failure the previous snapshot keeps serving. */
+export type ReloadEvent =
+  | { ok: true; summary: string; ms: number }
+  | { ok: false; error: Error; missing?: boolean };
 
 export interface TenantInfo {
   readonly name: string;
@@ -73,6 +85,12 @@ export class Emulator {
   #snapshot: Snapshot;
   #server: Server | undefined;
   #url: string | undefined;
+  readonly #source: EmulatorOptions['config'];
+  readonly #onReload: (event: ReloadEvent) => void;
+  #watcher: ConfigWatcher | undefined;
+  /** Reloads run one at a time; a change during a reload triggers one more. */
+  #reloading: Promise<ReloadEvent> | undefined;
+  #reloadAgain = false;
 
   private constructor(snapshot: Snapshot, keyStore: KeyStore, refreshTokens: RefreshTokenStore, options: EmulatorOptions) {
     this.#snapshot = snapshot;
@@ -80,6 +98,8 @@ export class Emulator {
     this.#refreshTokens = refreshTokens;
     this.#clock = options.clock ?? Date.now;
     this.#host = options.host ?? '127.0.0.1';
+    this.#source = options.config;
+    this.#onReload = options.onReload ?? (() => {});
     const log = options.log ?? (() => {});
     if (options.extensionLog) this.#logListeners.add(options.extensionLog);
     this.#sandbox = new Sandbox((entry) => {
@@ -104,6 +124,10 @@ export class Emulator {
     const emulator = new Emulator(buildSnapshot(loaded, file), keyStore, refreshTokens, options);
     await emulator.#loadKeys(emulator.#snapshot);
     if ([...emulator.#snapshot.tenants.values()].some(hasExtensions)) emulator.#sandbox.warm();
+    if (options.watch && file) {
+      emulator.#watcher = new ConfigWatcher(() => void emulator.reload());
+      await emulator.#watcher.watchFiles(watchedFiles(emulator.#snapshot));
+    }
     if (options.port !== undefined) await emulator.listen(options.port);
     return emulator;
   }
@@ -161,7 +185,55 @@ export class Emulator {
     return this.#url;
   }
 
+  /**
+   * Reads the config again and swaps in the new snapshot whole: a request that started on the old one
+   * finishes on it. Keys, refresh tokens and runtime user state are kept. A broken config changes nothing.
+   */
+  reload(): Promise<ReloadEvent> {
+    if (this.#reloading) {
+      this.#reloadAgain = true;
+      return this.#reloading;
+    }
+    this.#reloading = this.#reloadOnce().finally(() => {
+      this.#reloading = undefined;
+      if (this.#reloadAgain) {
+        this.#reloadAgain = false;
+        void this.reload();
+      }
+    });
+    return this.#reloading;
+  }
+
+  async #reloadOnce(): Promise<ReloadEvent> {
+    const started = performance.now();
+    const previous = this.#snapshot;
+    let event: ReloadEvent;
+    try {
+      if (previous.configFile && !existsSync(previous.configFile)) {
+        event = { ok: false, missing: true, error: new Error(`${previous.configFile} was deleted; the last good config keeps serving until it is back.`) };
+      } else {
+        const { loaded, file } = await readConfig(this.#source);
+        const next = buildSnapshot(loaded, file);
+        await this.#loadKeys(next);
+        const changedCode = new Set(
+          [...next.tenants.values()].filter((t) => extensionHashes(t) !== (previous.tenants.get(t.name) ? extensionHashes(previous.tenants.get(t.name)!) : '')).map((t) => t.name),
+        );
+        this.#snapshot = next;
+        if ([...next.tenants.values()].some(hasExtensions)) this.#sandbox.warm();
+        event = { ok: true, summary: describeChanges(previous.config, next.config, changedCode), ms: Math.round(performance.now() - started) };
+      }
+    } catch (err) {
+      event = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
+    }
+    // Follow files the config names now (a new rule file), even when this version was refused.
+    await this.#watcher?.watchFiles([...watchedFiles(this.#snapshot), ...(previous.configFile ? [previous.configFile] : [])]);
+    this.#onReload(event);
+    return event;
+  }
+
   async close(): Promise<void> {
+    await this.#watcher?.close();
+    this.#watcher = undefined;
     const server = this.#server;
     this.#server = undefined;
     if (server) {
@@ -197,6 +269,27 @@ export class Emulator {
       }),
     );
   }
+}
+
+function extensionScripts(tenant: Tenant) {
+  const e = tenant.extensions;
+  return [...e.rules, ...e.postLoginActions, ...e.credentialsExchangeActions, ...(e.credentialsExchangeHook ? [e.credentialsExchangeHook] : []), ...(e.passwordExchangeHook ? [e.passwordExchangeHook] : [])];
+}
+
+function extensionHashes(tenant: Tenant): string {
+  return extensionScripts(tenant)
+    .map((s) => `${s.file}:${s.hash}`)
+    .join('\n');
+}
+
+/** The config file and every file it names. */
+function watchedFiles(snapshot: Snapshot): string[] {
+  const files = snapshot.configFile ? [snapshot.configFile] : [];
+  for (const tenant of snapshot.tenants.values()) {
+    files.push(...extensionScripts(tenant).map((s) => s.file));
+    if (tenant.signingKeyFile) files.push(tenant.signingKeyFile);
+  }
+  return files;
 }
 
 function hasExtensions(tenant: Tenant): boolean {

@@ -477,21 +477,31 @@ describe('auth-emulator check', () => {
     const [head, detail, ...rest] = t.stderr.split('\n');
     expect(head).toBe(`Invalid config ${typoFile} (1 problem):`);
     expect(detail).toMatch(
-      new RegExp(`^ {2}${escape(typoFile)}:${positionOf(typo, 'pasword')} {2}tenants\\[0\\]\\.clients\\[1\\]\\.grant_types\\[0\\]: Invalid option: expected one of .*"password"\\|`),
+      new RegExp(`^ {2}${escape(typoFile)}:${positionOf(typo, 'pasword')} {2}tenants\\[0\\]\\.clients\\[1\\]\\.grant_types\\[0\\]: expected one of .*; did you mean "password"\\?$`),
     );
-    expect(detail).toContain('"http://auth0.com/oauth/grant-type/password-realm"');
-    expect(rest).toEqual(['']);
+    expect(detail).toContain('http://auth0.com/oauth/grant-type/password-realm');
+    // A code frame follows: the line before, the offending line, a caret under the column.
+    expect(rest).toHaveLength(4);
+    expect(rest[1]).toMatch(/^ {4}> \d+ \| .*pasword/);
+    expect(rest[2]).toMatch(/^ +\| +\^$/);
+    expect(rest[3]).toBe('');
 
     expect(s).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: `Invalid config ${join(dir, 'syntax.yaml')} (1 problem):\n  ${join(dir, 'syntax.yaml')}:2:11  Nested mappings are not allowed in compact mappings\n`,
+      stderr: expect.stringMatching(
+        new RegExp(`^Invalid config ${escape(join(dir, 'syntax.yaml'))} \\(1 problem\\):\\n  ${escape(join(dir, 'syntax.yaml'))}:2:11  Nested mappings are not allowed in compact mappings\\n.*\\n {4}> 2 \\| `),
+      ),
     });
 
     expect(g).toMatchObject({
       code: 1,
       stdout: '',
-      stderr: `Invalid config ${grantFile} (1 problem):\n  ${grantFile}:${positionOf(grant, 'no-such-app')}  tenants[0].client_grants[0].client_id: no client with client_id "no-such-app" in this tenant\n`,
+      stderr: expect.stringMatching(
+        new RegExp(
+          `^Invalid config ${escape(grantFile)} \\(1 problem\\):\\n  ${escape(grantFile)}:${positionOf(grant, 'no-such-app')}  tenants\\[0\\]\\.client_grants\\[0\\]\\.client_id: no client with client_id "no-such-app" in this tenant\\n.*\\n {4}> \\d+ \\| .*no-such-app`,
+        ),
+      ),
     });
   });
 
@@ -515,7 +525,7 @@ describe('command line errors, --help, --version', () => {
     expect(started.code).toBe(1);
     expect(started.stdout).toBe('');
     expect(started.stderr).toMatch(new RegExp(`^Invalid config ${escape(join(dir, 'auth.config.yaml'))} \\(1 problem\\):\n`));
-    expect(started.stderr).toContain('tenants[0].clients[1].grant_types[0]: Invalid option: expected one of');
+    expect(started.stderr).toContain('tenants[0].clients[1].grant_types[0]: expected one of');
     expect(started.stderr).toBe(checked.stderr);
     expect(checked.code).toBe(1);
   });

@@ -46,15 +46,20 @@ describe('config loading', () => {
         path: 'tenants[0].clients[0].grant_types[1]',
         line: 12,
         column: 13,
-        message: expect.stringMatching(/^Invalid option: expected one of "authorization_code"\|/),
+        message: expect.stringMatching(/^expected one of authorization_code, implicit, .*; did you mean "password"\?$/),
+        frame: ['      11 |           - password', '    > 12 |           - pasword', '         |             ^'].join('\n'),
       },
     ]);
   });
 
-  it('refuses unknown keys, at the key', () => {
+  it('refuses unknown keys, at the key, with a suggestion', () => {
     expect(problems(base(`      - client_id: app\n        client_secret: s\n        grant_type: [password]`))).toEqual([
-      { path: 'tenants[0].clients[0].grant_type', line: 10, column: 9, message: 'unknown key' },
+      { path: 'tenants[0].clients[0].grant_type', line: 10, column: 9, message: 'unknown key; did you mean "grant_types"?', frame: expect.any(String) },
     ]);
+    const far = problems('tenants:\n  - name: dev\n    zzz: 1\n');
+    expect(far[0]!.message).toBe(
+      'unknown key; expected one of name, default, friendly_name, issuer, default_directory, default_audience, signing_key, apis, clients, client_grants, connections, rules, rules_configuration, hooks, actions, secrets, extension_timeout_ms',
+    );
   });
 
   it('checks cross-references and duplicates', () => {
@@ -111,7 +116,13 @@ describe('config loading', () => {
       throw new Error('expected a ConfigError');
     } catch (err) {
       expect((err as Error).message).toBe(
-        'Invalid config /x/auth.config.yaml (1 problem):\n  /x/auth.config.yaml:10:19  tenants[0].clients[0].app_type: Invalid option: expected one of "native"|"spa"|"regular_web"|"non_interactive"',
+        [
+          'Invalid config /x/auth.config.yaml (1 problem):',
+          '  /x/auth.config.yaml:10:19  tenants[0].clients[0].app_type: expected one of native, spa, regular_web, non_interactive',
+          '       9 |         client_secret: s',
+          '    > 10 |         app_type: web',
+          '         |                   ^',
+        ].join('\n'),
       );
     }
   });

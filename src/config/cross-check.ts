@@ -7,6 +7,8 @@ import type { Config } from './schema.js';
 export interface ConfigIssue {
   path: (string | number)[];
   message: string;
+  /** Point at the key rather than its value (unknown keys). */
+  atKey?: boolean;
 }
 
 function findDuplicates<T>(items: readonly T[], key: (item: T) => string | undefined): Map<number, number> {

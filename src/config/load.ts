@@ -6,7 +6,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
+import { codeFrame } from './code-frame.js';
 import { crossCheck, type ConfigIssue } from './cross-check.js';
+import { allowedKeysAt, closest } from './did-you-mean.js';
 import { configSchema, type Config } from './schema.js';
 import { loadTenantExtensions, type TenantExtensions } from '../extensions/load-scripts.js';
 
@@ -21,6 +23,8 @@ export interface ConfigProblem {
   column?: number;
   /** Set when the problem is in another file than the config (a rule that does not compile). */
   file?: string;
+  /** The offending line with its neighbour and a caret, when the text is at hand. */
+  frame?: string;
 }
 
 export class ConfigError extends Error {
@@ -30,7 +34,7 @@ export class ConfigError extends Error {
   constructor(file: string, problems: ConfigProblem[]) {
     const lines = problems.map((p) => {
       const where = p.line === undefined ? (p.file ?? file) : `${p.file ?? file}:${p.line}:${p.column ?? 1}`;
-      return `  ${where}  ${p.path ? `${p.path}: ` : ''}${p.message}`;
+      return `  ${where}  ${p.path ? `${p.path}: ` : ''}${p.message}${p.frame ? `\n${p.frame}` : ''}`;
     });
     super(`Invalid config ${file} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
     this.name = 'ConfigError';
@@ -54,12 +58,13 @@ export interface LoadedConfig {
   readonly extensions: ReadonlyMap<string, TenantExtensions>;
 }
 
-type Locate = (path: (string | number)[]) => { line: number; col: number } | undefined;
+type Locate = (path: (string | number)[], atKey?: boolean) => { line: number; col: number } | undefined;
 
 /** Reads and validates a config file and the files it names. Throws ConfigError on any problem. */
 export async function loadConfigFile(file: string): Promise<LoadedConfig> {
-  const { config, locate } = parseWithLocations(await readConfigText(file), file);
-  return withExtensions(config, file, dirname(file), locate);
+  const text = await readConfigText(file);
+  const { config, locate } = parseWithLocations(text, file);
+  return withExtensions(config, file, dirname(file), locate, text);
 }
 
 /** Validates a config object (from createEmulator); relative paths in it are relative to `baseDir`. */
@@ -67,7 +72,7 @@ export async function loadConfigObject(data: unknown, baseDir: string): Promise<
   return withExtensions(validateConfig(data, '<config object>'), '<config object>', baseDir, () => undefined);
 }
 
-async function withExtensions(config: Config, file: string, baseDir: string, locate: Locate): Promise<LoadedConfig> {
+async function withExtensions(config: Config, file: string, baseDir: string, locate: Locate, text?: string): Promise<LoadedConfig> {
   const problems: (ConfigProblem & { at: (string | number)[] })[] = [];
   const loaded = await Promise.all(config.tenants.map((t, i) => loadTenantExtensions(t, i, baseDir, problems)));
   if (problems.length > 0) {
@@ -75,7 +80,7 @@ async function withExtensions(config: Config, file: string, baseDir: string, loc
       file,
       problems.map(({ at, ...p }) => {
         const pos = p.file === undefined ? locate(at) : undefined;
-        return { ...p, path: formatPath(at), ...(pos ? { line: pos.line, column: pos.col } : {}) };
+        return { ...p, path: formatPath(at), ...(pos ? { line: pos.line, column: pos.col, ...(text ? { frame: codeFrame(text, pos.line, pos.col) } : {}) } : {}) };
       }),
     );
   }
@@ -109,7 +114,7 @@ function parseWithLocations(text: string, file: string): { config: Config; locat
       file,
       doc.errors.map((e) => {
         const pos = where(e.pos[0]);
-        return { path: '', message: e.message.split('\n')[0] ?? e.message, line: pos.line, column: pos.col };
+        return { path: '', message: e.message.split('\n')[0] ?? e.message, line: pos.line, column: pos.col, frame: codeFrame(text, pos.line, pos.col) };
       }),
     );
   }
@@ -122,8 +127,16 @@ function parseWithLocations(text: string, file: string): { config: Config; locat
   if (data === null || data === undefined) {
     throw new ConfigError(file, [{ path: '', message: 'the file is empty: expected a mapping with a `tenants` list' }]);
   }
-  const locateInDoc: Locate = (path) => locate(doc, path, where);
-  return { config: validateConfig(data, file, locateInDoc), locate: locateInDoc };
+  const locateInDoc: Locate = (path, atKey) => locate(doc, path, where, atKey);
+  try {
+    return { config: validateConfig(data, file, locateInDoc), locate: locateInDoc };
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new ConfigError(
+      file,
+      err.problems.map((p) => (p.line === undefined ? p : { ...p, frame: codeFrame(text, p.line, p.column ?? 1) })),
+    );
+  }
 }
 
 /**
@@ -131,13 +144,13 @@ function parseWithLocations(text: string, file: string): { config: Config; locat
  * `locate` maps a path to a line, when the object came from a file.
  */
 export function validateConfig(data: unknown, file: string, locate: Locate = () => undefined): Config {
-  const parsed = configSchema.safeParse(data);
+  const parsed = configSchema.safeParse(data, { reportInput: true });
   const issues: ConfigIssue[] = parsed.success ? crossCheck(parsed.data) : parsed.error.issues.flatMap(fromZodIssue);
   if (issues.length > 0) {
     throw new ConfigError(
       file,
       issues.map((issue) => {
-        const pos = locate(issue.path);
+        const pos = locate(issue.path, issue.atKey);
         return { path: formatPath(issue.path), message: issue.message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
       }),
     );
@@ -148,7 +161,17 @@ export function validateConfig(data: unknown, file: string, locate: Locate = () 
 function fromZodIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
   const path = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({ path: [...path, key], message: 'unknown key' }));
+    const allowed = allowedKeysAt(configSchema, path) ?? [];
+    return issue.keys.map((key) => {
+      const guess = closest(key, allowed);
+      return { path: [...path, key], atKey: true, message: guess ? `unknown key; did you mean "${guess}"?` : `unknown key; expected one of ${allowed.join(', ')}` };
+    });
+  }
+  if (issue.code === 'invalid_value' && issue.values.every((v) => typeof v === 'string')) {
+    const values = issue.values as string[];
+    const guess = (issue as { input?: unknown }).input;
+    const suggestion = typeof guess === 'string' ? closest(guess, values) : undefined;
+    return [{ path, message: suggestion ? `expected one of ${values.join(', ')}; did you mean "${suggestion}"?` : `expected one of ${values.join(', ')}` }];
   }
   if (issue.code === 'invalid_union') {
     // Report the branch that got furthest rather than zod's generic "Invalid input".
@@ -159,7 +182,7 @@ function fromZodIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
 }
 
 /** The nearest node that exists on the path (a missing key is reported at its parent). */
-function locate(doc: Document, path: (string | number)[], where: (offset: number) => { line: number; col: number }) {
+function locate(doc: Document, path: (string | number)[], where: (offset: number) => { line: number; col: number }, atKey = false) {
   for (let n = path.length; n >= 0; n--) {
     const parentPath = path.slice(0, n - 1);
     const last = path[n - 1];
@@ -170,7 +193,7 @@ function locate(doc: Document, path: (string | number)[], where: (offset: number
         const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
         const node = pair && (pair.value ?? pair.key);
         const keyNode = pair && isScalar(pair.key) ? pair.key : undefined;
-        const target = isScalar(node) ? node : keyNode;
+        const target = !atKey && isScalar(node) ? node : keyNode;
         if (target?.range) return where(target.range[0]);
       }
       continue;

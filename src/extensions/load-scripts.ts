@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
+import { codeFrame } from '../config/code-frame.js';
 import type { ConfigProblem } from '../config/load.js';
 import type { TenantConfig } from '../config/schema.js';
 import { compileExtension, syntaxErrorPosition } from './wrap.js';
@@ -48,7 +49,13 @@ async function loadScript(
     compileExtension(source, file);
   } catch (err) {
     const pos = syntaxErrorPosition(err);
-    problems.push({ at, path: '', file, message: `${(err as Error).name}: ${(err as Error).message}`, ...(pos ? { line: pos.line, column: pos.column } : {}) });
+    problems.push({
+      at,
+      path: '',
+      file,
+      message: `${(err as Error).name}: ${(err as Error).message}`,
+      ...(pos ? { line: pos.line, column: pos.column, frame: codeFrame(source, pos.line, pos.column) } : {}),
+    });
     return undefined;
   }
   return { file, name, source, hash: createHash('sha256').update(source).digest('base64url') };
