@@ -2,12 +2,14 @@
  * Replays the HAR requests of the seed pages (Auth0's docs, test/fixtures/seeds/*.har.json, copied verbatim
  * from the seeds' ```har blocks) against the listening emulator. Only the host and the doc placeholders are
  * substituted; method, headers and body text are sent as written. Each seed's stated rules are asserted;
- * what depends on rules/hooks (seeds 000–002: extra scopes and claims) is left as todo for that issue.
+ * what depends on the seeds' webtask code (000–002: extra scopes and claims) is asserted against a second emulator
+ * whose config (test/fixtures/extensions/seeds.yaml) adds that code.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JWTPayload } from 'jose';
 import { API, decode, decodeHeader, fixture, startEmulator, verifyWithServedJwks, type TestEmulator } from './helpers.js';
 
 interface HarRequest {
@@ -42,6 +44,26 @@ beforeAll(async () => {
   issuer = `${t.url}/`;
 });
 afterAll(() => t.close());
+
+/** The same tenant with the seeds' webtask code (000/001: password-exchange, 002: credentials-exchange). */
+let withHooks: TestEmulator;
+beforeAll(async () => {
+  withHooks = await startEmulator({ config: fixture('extensions/seeds.yaml') });
+});
+afterAll(() => withHooks.close());
+
+/** `replay`, but to the emulator with the seeds' webtask code; also checks the token there (200, RS256, its JWKS). */
+async function replayWithHooks(req: HarRequest): Promise<Replayed & { claims: JWTPayload }> {
+  const p = prepared(req);
+  const res = await fetch(withHooks.url + p.url.slice(t.url.length), { method: p.method, headers: p.headers, body: p.text ?? null });
+  const body = (await res.json()) as Record<string, unknown>;
+  expect(res.status, JSON.stringify(body)).toBe(200);
+  expect(res.headers.get('cache-control')).toBe('no-store');
+  expect(decodeHeader(body.access_token as string)).toMatchObject({ alg: 'RS256', typ: 'JWT' });
+  const claims = await verifyWithServedJwks(withHooks.http, body.access_token as string, { issuer: `${withHooks.url}/`, audience: API });
+  expect(claims.exp! - claims.iat!).toBe(86400);
+  return { status: res.status, headers: res.headers, body, claims };
+}
 
 function substitute(text: string): string {
   return text
@@ -130,7 +152,16 @@ describe.each([
     expect(res.body.id_token).toBeUndefined();
   });
 
-  it.todo('the rule adds `extra`: the response and token scope are "read:sample extra" (rules: a later issue)');
+  it('with the seed’s webtask (password-exchange) configured: response and token scope "read:sample extra"', async () => {
+    const { body, claims } = await replayWithHooks(tokenRequest(name));
+    // The issued scopes differ from the requested `read:sample`, so the response lists them (seed 003's rule).
+    expect(Object.keys(body)).toEqual(['access_token', 'scope', 'expires_in', 'token_type']);
+    expect(body).toMatchObject({ scope: 'read:sample extra', expires_in: 86400, token_type: 'Bearer' });
+    // The seed's sample token (its shared _response include) shows `${account.clientId}@clients` as `sub`, a
+    // copy from the client-credentials page: a password-grant token is the user's.
+    expect(claims).toMatchObject({ iss: `${withHooks.url}/`, aud: API, scope: 'read:sample extra', 'https://foo.com/claim': 'bar', gty: 'password', azp: 'trusted-app' });
+    expect(claims.sub).toMatch(/^auth0\|[0-9a-f]{24}$/);
+  });
 });
 
 describe('seed 002: rules with the Client Credentials grant', () => {
@@ -144,7 +175,22 @@ describe('seed 002: rules with the Client Credentials grant', () => {
     expect(res.body.refresh_token).toBeUndefined();
   });
 
-  it.todo('the rule sets scope "test extra" and the claim "https://foo.com/claim": "bar" (rules: a later issue)');
+  it('with the seed’s webtask (credentials-exchange) configured: the documented token, scope "test extra" and "https://foo.com/claim": "bar"', async () => {
+    const { body, claims } = await replayWithHooks(tokenRequest(SEEDS.rulesClientCredentials));
+    expect(Object.keys(body)).toEqual(['access_token', 'scope', 'expires_in', 'token_type']);
+    expect(body).toMatchObject({ scope: 'test extra', expires_in: 86400, token_type: 'Bearer' });
+    // The seed's token: iss, sub, aud, exp, iat, scope "test extra", "https://foo.com/claim": "bar".
+    expect(Object.keys(claims)).toEqual(['iss', 'sub', 'aud', 'iat', 'exp', 'azp', 'scope', 'gty', 'https://foo.com/claim']);
+    expect(claims).toMatchObject({
+      iss: `${withHooks.url}/`,
+      sub: 'trusted-app@clients',
+      aud: API,
+      scope: 'test extra',
+      'https://foo.com/claim': 'bar',
+      azp: 'trusted-app',
+      gty: 'client-credentials',
+    });
+  });
 });
 
 describe('seed 003: execute the Resource Owner Password grant', () => {

@@ -37,7 +37,9 @@ async function loadScript(
   problems: (ConfigProblem & { at: (string | number)[] })[],
 ): Promise<ExtensionScript | undefined> {
   const file = resolve(baseDir, path);
-  const name = relative(baseDir, file) || path;
+  // Logs name the file as the config does (without a leading ./), or as written when it is outside the folder.
+  const rel = relative(baseDir, file);
+  const name = rel && !rel.startsWith('..') ? rel : path;
   let source: string;
   try {
     source = await readFile(file, 'utf8');

@@ -57,7 +57,8 @@ export function setClaims(
   ctx: { sandbox: Sandbox; tag: Tag; why: Explanation },
 ): void {
   for (const [key, value] of Object.entries(claims)) {
-    if (key === 'scope') continue;
+    // On the access token `scope` is the scope override, read by the caller; on the ID token it is refused.
+    if (key === 'scope' && token === 'access_token') continue;
     if (JSON.stringify(target[key]) === JSON.stringify(value)) continue;
     const reason = refuse(key);
     if (reason) {

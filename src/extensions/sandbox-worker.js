@@ -9,6 +9,7 @@
  * Results are plain data (JSON round trip); what changed is reported as a list of operations per file,
  * which the main thread applies and explains.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { format } from 'node:util';
@@ -19,8 +20,14 @@ import { compileExtension } from './wrap.js';
 if (!parentPort) throw new Error('sandbox-worker.js runs as a worker thread');
 const port = parentPort;
 
-/** @type {number | undefined} the job now running (logs are tagged with it) */
-let currentJob;
+/**
+ * The job whose code is running: carried through timers and promises, so a line printed (or an error
+ * thrown) after a job ended is still told apart from the job now running.
+ * @type {AsyncLocalStorage<number>}
+ */
+const jobContext = new AsyncLocalStorage();
+/** @type {Map<number, (err: unknown) => void>} fails a job that is still running */
+const failRunning = new Map();
 
 /** @param {Record<string, unknown>} message */
 const post = (message) => port.postMessage(message);
@@ -69,8 +76,44 @@ function describeError(err) {
 
 /** @param {string} file @param {string} level @param {unknown[]} args */
 function log(file, level, args) {
-  post({ type: 'log', id: currentJob, file, level, text: format(...args) });
+  post({ type: 'log', id: jobContext.getStore(), file, level, text: format(...args) });
 }
+
+/**
+ * An exception thrown outside the call stack of a run (in a timer): it fails its own run if that is still
+ * going, otherwise it is reported as a log line of that run. It never touches another job.
+ * @param {number | undefined} jobId @param {string} file @param {unknown} err
+ */
+function thrownLater(jobId, file, err) {
+  const fail = jobId === undefined ? undefined : failRunning.get(jobId);
+  if (fail) fail(err);
+  else post({ type: 'log', id: jobId, file, level: 'error', text: `uncaught after the run ended: ${describeError(err).message}` });
+}
+
+/**
+ * Timer functions for the sandbox that catch what their callbacks throw (see thrownLater).
+ * @template {(...args: any[]) => any} T
+ * @param {T} schedule @param {string} file @returns {T}
+ */
+function guarded(schedule, file) {
+  return /** @type {T} */ (
+    (/** @type {unknown} */ fn, /** @type {unknown[]} */ ...rest) => {
+      if (typeof fn !== 'function') return schedule(fn, ...rest);
+      const jobId = jobContext.getStore();
+      return schedule((/** @type {unknown[]} */ ...args) => {
+        try {
+          return fn(...args);
+        } catch (err) {
+          thrownLater(jobId, file, err);
+        }
+      }, ...rest);
+    }
+  );
+}
+
+// Last resorts: nothing user code does may end the worker or fail another job.
+process.on('uncaughtException', (err) => thrownLater(jobContext.getStore(), '-', err));
+process.on('unhandledRejection', (reason) => thrownLater(jobContext.getStore(), '-', reason));
 
 /**
  * @typedef {{ file: string, name: string, source: string, hash: string }} Script
@@ -79,24 +122,19 @@ function log(file, level, args) {
 
 /** @type {Map<string, Loaded>} compiled files, by tenant, path and content hash */
 const loaded = new Map();
+/** @type {Map<string, vm.Context>} one context for all of a tenant's rules: Auth0 ran them as one webtask */
+const ruleContexts = new Map();
 
-/** @param {string} tenant @param {Script} script @returns {Loaded} */
-function load(tenant, script) {
-  const key = `${tenant}\n${script.file}\n${script.hash}`;
-  const cached = loaded.get(key);
-  if (cached) return cached;
-  const consoleProxy = Object.fromEntries(
-    ['log', 'info', 'warn', 'error', 'debug'].map((level) => [level, (/** @type {unknown[]} */ ...args) => log(script.name, level, args)]),
-  );
+/** @param {string} file */
+function newContext(file) {
   const context = vm.createContext({
-    console: consoleProxy,
-    setTimeout,
+    setTimeout: guarded(setTimeout, file),
     clearTimeout,
-    setInterval,
+    setInterval: guarded(setInterval, file),
     clearInterval,
-    setImmediate,
+    setImmediate: guarded(setImmediate, file),
     clearImmediate,
-    queueMicrotask,
+    queueMicrotask: guarded(queueMicrotask, file),
     structuredClone,
     Buffer,
     URL,
@@ -115,10 +153,27 @@ function load(tenant, script) {
   });
   // Auth0's `global`: an object that outlives one execution (per container there, per worker here).
   context.global = context;
+  return context;
+}
+
+/** @param {string} tenant @param {Script} script @param {boolean} [rule] @returns {Loaded} */
+function load(tenant, script, rule = false) {
+  const key = `${tenant}\n${script.file}\n${script.hash}`;
+  const cached = loaded.get(key);
+  if (cached) return cached;
+  const consoleProxy = Object.fromEntries(
+    ['log', 'info', 'warn', 'error', 'debug'].map((level) => [level, (/** @type {unknown[]} */ ...args) => log(script.name, level, args)]),
+  );
+  let context = rule ? ruleContexts.get(tenant) : undefined;
+  if (!context) {
+    context = newContext(script.name);
+    context.console = consoleProxy;
+    if (rule) ruleContexts.set(tenant, context);
+  }
   const { script: compiled, expression } = compileExtension(script.source, script.file);
   const wrapper = compiled.runInContext(context);
   const module = { exports: {} };
-  const value = wrapper.call(module.exports, module.exports, createRequire(script.file), module, script.file, dirname(script.file));
+  const value = wrapper.call(module.exports, module.exports, createRequire(script.file), module, script.file, dirname(script.file), consoleProxy);
   const entry = { exported: expression ? value : module.exports, parse: vm.runInContext('JSON.parse', context), context, cache: new Map() };
   loaded.set(key, entry);
   return entry;
@@ -168,7 +223,7 @@ async function runRules(job) {
   let context = job.input.context;
   const steps = [];
   for (const script of /** @type {Script[]} */ (job.scripts)) {
-    const entry = load(job.tenant, script);
+    const entry = load(job.tenant, script, true);
     entry.context.configuration = Object.freeze(entry.parse(JSON.stringify(job.configuration)));
     const fn = exportedFunction(entry, script);
     const u = entry.parse(JSON.stringify(user));
@@ -287,13 +342,18 @@ const runners = {
   'actions-credentials-exchange': runActions,
 };
 
-port.on('message', async (/** @type {any} */ job) => {
-  currentJob = job.id;
-  try {
-    const run = runners[job.kind];
-    if (!run) throw new Error(`unknown job kind ${job.kind}`);
-    post({ type: 'done', id: job.id, result: await run(job) });
-  } catch (err) {
-    post({ type: 'error', id: job.id, error: describeError(err) });
-  }
-});
+port.on('message', (/** @type {any} */ job) =>
+  jobContext.run(job.id, async () => {
+    /** @type {Promise<never>} */
+    const failedLater = new Promise((_, reject) => failRunning.set(job.id, reject));
+    try {
+      const run = runners[job.kind];
+      if (!run) throw new Error(`unknown job kind ${job.kind}`);
+      post({ type: 'done', id: job.id, result: await Promise.race([run(job), failedLater]) });
+    } catch (err) {
+      post({ type: 'error', id: job.id, error: describeError(err) });
+    } finally {
+      failRunning.delete(job.id);
+    }
+  }),
+);

@@ -7,8 +7,12 @@
  */
 import vm from 'node:vm';
 
-const PARAMS = 'exports, require, module, __filename, __dirname';
+// `console` is a parameter so that files sharing one context (a tenant's rules) each log under their own name.
+const PARAMS = 'exports, require, module, __filename, __dirname, console';
+const EXPRESSION_PREFIX = `(function (${PARAMS}) { return (`;
 const MODULE_PREFIX = `(function (${PARAMS}) {`;
+/** A file that starts (after comments) with `function` is a pasted bare function: report its own errors. */
+const BARE_FUNCTION = /^(?:\s|\/\/[^\n]*\n|\/\*[\s\S]*?\*\/)*(?:async\s+)?function\b/;
 
 /**
  * Compiles `source`; returns the script and whether it is a bare expression (its value is the export).
@@ -20,9 +24,16 @@ const MODULE_PREFIX = `(function (${PARAMS}) {`;
 export function compileExtension(source, filename) {
   const body = source.replace(/^#!.*/, '');
   try {
-    return { script: new vm.Script(`(function (${PARAMS}) { return (${body}\n); })`, { filename }), expression: true };
-  } catch {
-    return { script: new vm.Script(`${MODULE_PREFIX}${body}\n})`, { filename }), expression: false };
+    return { script: new vm.Script(`${EXPRESSION_PREFIX}${body}\n); })`, { filename }), expression: true };
+  } catch (expressionError) {
+    try {
+      return { script: new vm.Script(`${MODULE_PREFIX}${body}\n})`, { filename }), expression: false };
+    } catch (moduleError) {
+      const bare = BARE_FUNCTION.test(body);
+      const err = /** @type {Error & { prefixLength?: number }} */ (bare ? expressionError : moduleError);
+      err.prefixLength = bare ? EXPRESSION_PREFIX.length : MODULE_PREFIX.length;
+      throw err;
+    }
   }
 }
 
@@ -37,6 +48,7 @@ export function syntaxErrorPosition(err) {
   const line = Number(/:(\d+)$/.exec(stack[0] ?? '')?.[1]);
   if (!Number.isInteger(line)) return undefined;
   const caret = (stack[2] ?? '').indexOf('^');
-  const column = caret >= 0 ? caret + 1 - (line === 1 ? MODULE_PREFIX.length : 0) : 1;
+  const prefix = /** @type {{ prefixLength?: number }} */ (err).prefixLength ?? MODULE_PREFIX.length;
+  const column = caret >= 0 ? caret + 1 - (line === 1 ? prefix : 0) : 1;
   return { line, column: Math.max(column, 1) };
 }

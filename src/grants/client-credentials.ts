@@ -7,6 +7,7 @@ import { AccessDenied } from '../oauth/errors.js';
 import { splitScope } from '../oauth/params.js';
 import { clientCredentialsScopes } from '../oauth/scopes.js';
 import { runClientExtensions } from '../extensions/run-client-extensions.js';
+import { releasedClaims } from '../tokens/claims.js';
 import { resolveAudience } from './audience.js';
 import type { Grant } from './types.js';
 
@@ -38,7 +39,7 @@ export const clientCredentialsGrant: Grant = {
       azp: client.clientId,
       scope,
       gty: 'client-credentials',
-      ...draft.accessToken,
+      ...releasedClaims(draft.accessToken, draft.scopes),
     };
     const accessToken = await (api.hsSigner ?? ctx.key.signer).sign(claims);
     return { access_token: accessToken, scope, expires_in: api.tokenLifetime, token_type: 'Bearer' };

@@ -8,7 +8,7 @@ import { runUserExtensions } from '../extensions/run-user-extensions.js';
 import type { Api, Connection } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import { sameScopes } from '../oauth/scopes.js';
-import { profileClaims, releasedBy } from '../tokens/claims.js';
+import { profileClaims, releasedClaims } from '../tokens/claims.js';
 import { sealOpaqueToken } from '../tokens/opaque.js';
 import type { GrantContext, TokenResponse } from './types.js';
 
@@ -63,7 +63,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
     expiresIn = api.tokenLifetime;
     // Only RS256 APIs get the /userinfo audience (seed 003, reference §5.2).
     const aud = openid && api.signingAlg === 'RS256' ? [api.identifier, `${issuer}userinfo`] : api.identifier;
-    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, scope, gty: req.gty, azp: client.clientId, ...draft.accessToken };
+    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, scope, gty: req.gty, azp: client.clientId, ...releasedClaims(draft.accessToken, scopes) };
     accessToken = (api.hsSigner ?? key.signer).sign(claims);
   } else {
     expiresIn = OPAQUE_TOKEN_LIFETIME;
@@ -78,8 +78,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
         aud: client.clientId,
         iat,
         exp: iat + client.idTokenLifetime,
-        // A standard claim set by an extension survives only when its scope was granted (reference §4).
-        ...Object.fromEntries(Object.entries(draft.idToken).filter(([k]) => releasedBy(k, scopes))),
+        ...releasedClaims(draft.idToken, scopes),
       })
     : undefined;
 

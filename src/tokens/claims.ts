@@ -43,3 +43,8 @@ export function releasedBy(claim: string, scopes: readonly string[]): boolean {
   const scope = STANDARD_CLAIM_SCOPE[claim];
   return scope === undefined || scopes.includes(scope) || scopes.includes(claim);
 }
+
+/** Custom claims minus standard claims whose scope was not granted (reference §4, "Scope filtering"). */
+export function releasedClaims(claims: Readonly<Record<string, unknown>>, scopes: readonly string[]): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(claims).filter(([k]) => releasedBy(k, scopes)));
+}

@@ -1,0 +1,142 @@
+/**
+ * Hot reload as editors really save: rename-over, truncate + write, a partial write then the complete one.
+ * Each test polls over HTTP (generous timeouts, so a slow machine never flakes) until the new behaviour shows.
+ */
+import { appendFileSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ReloadEvent } from '../src/emulator.js';
+import { API, EXAMPLE_CONFIG, TRUSTED, decode, startEmulator, tempDir, type TestEmulator } from './helpers.js';
+
+const EXAMPLE = readFileSync(EXAMPLE_CONFIG, 'utf8');
+const WITH_NEW_USER = EXAMPLE.replace('            password: s3cret\n', '            password: s3cret\n          - email: new@corp.example\n            password: fresh\n');
+let running: TestEmulator[] = [];
+afterEach(async () => {
+  await Promise.all(running.map((t) => t.close()));
+  running = [];
+});
+
+async function setup(text = EXAMPLE, files: Record<string, string> = {}) {
+  const dir = tempDir();
+  const file = join(dir, 'auth.config.yaml');
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, name), content);
+  writeFileSync(file, text);
+  const events: ReloadEvent[] = [];
+  const t = await startEmulator({ config: file, watch: true, onReload: (e) => events.push(e) });
+  running.push(t);
+  return { t, dir, file, events };
+}
+
+/** Polls until `check` passes (10 s at most). */
+async function eventually(check: () => Promise<void>, ms = 10_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    try {
+      return await check();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+}
+
+const newUserLogin = (t: TestEmulator) =>
+  t.http.post('/oauth/token').send({ grant_type: 'http://auth0.com/oauth/grant-type/password-realm', realm: 'employees', username: 'new@corp.example', password: 'fresh', audience: API, ...TRUSTED });
+
+describe('hot reload', () => {
+  it.each([
+    [
+      'rename-over (atomic save)',
+      (file: string, text: string) => {
+        writeFileSync(`${file}.tmp`, text);
+        renameSync(`${file}.tmp`, file);
+      },
+    ],
+    [
+      'truncate + write',
+      (file: string, text: string) => {
+        truncateSync(file, 0);
+        appendFileSync(file, text);
+      },
+    ],
+    [
+      'a partial write, then the complete one',
+      async (file: string, text: string) => {
+        writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
+        await new Promise((r) => setTimeout(r, 150));
+        writeFileSync(file, text);
+      },
+    ],
+  ])('%s: picks up the change, keeps refresh tokens and signing keys', async (_name, save) => {
+    const { t, file, events } = await setup();
+    const before = await t.http
+      .post('/oauth/token')
+      .send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...TRUSTED })
+      .expect(200);
+    expect((await newUserLogin(t)).status).toBe(403);
+
+    await save(file, WITH_NEW_USER);
+    await eventually(async () => expect((await newUserLogin(t)).status).toBe(200));
+    expect(events.at(-1)).toEqual({ ok: true, summary: 'dev: +1 user', ms: expect.any(Number) });
+
+    // Runtime state survived: the refresh token from before the edit still works, and old tokens verify.
+    const refreshed = await t.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: before.body.refresh_token, ...TRUSTED }).expect(200);
+    expect(decode(refreshed.body.access_token).sub).toBe(decode(before.body.access_token).sub);
+    const jwks = await t.http.get('/.well-known/jwks.json');
+    expect(jwks.body.keys[0].kid).toBe(JSON.parse(Buffer.from(before.body.access_token.split('.')[0], 'base64url').toString()).kid);
+  });
+
+  it('keeps the last good config on a broken edit, reports line:column, and recovers on the next good save', async () => {
+    const { t, file, events } = await setup();
+    writeFileSync(file, WITH_NEW_USER.replace('          - password\n', '          - pasword\n'));
+    await eventually(async () => expect(events.some((e) => !e.ok)).toBe(true));
+    const failure = events.find((e) => !e.ok)!;
+    expect(failure.ok).toBe(false);
+    expect(!failure.ok && failure.error.message).toMatch(
+      new RegExp(`^Invalid config ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(1 problem\\):\\n  .*auth\\.config\\.yaml:17:13  tenants\\[0\\]\\.clients\\[0\\]\\.grant_types\\[0\\]: expected one of .*did you mean "password"\\?\\n.*\\n    > 17 \\|           - pasword\\n`),
+    );
+    // The old config still serves: the password grant works, the new user does not exist.
+    await t.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, ...TRUSTED }).expect(200);
+    expect((await newUserLogin(t)).status).toBe(403);
+
+    writeFileSync(file, WITH_NEW_USER);
+    await eventually(async () => expect((await newUserLogin(t)).status).toBe(200));
+    expect(events.at(-1)).toMatchObject({ ok: true, summary: 'dev: +1 user' });
+  });
+
+  it('keeps serving when the config file is deleted, and recovers when it is back', async () => {
+    const { t, file, events } = await setup();
+    rmSync(file);
+    await eventually(async () => expect(events.at(-1)).toMatchObject({ ok: false, missing: true }));
+    await t.http.get('/.well-known/openid-configuration').expect(200);
+    writeFileSync(file, WITH_NEW_USER);
+    await eventually(async () => expect((await newUserLogin(t)).status).toBe(200));
+  });
+
+  it('removing a user ends their refresh tokens with Auth0’s invalid_grant', async () => {
+    const { t, file } = await setup(WITH_NEW_USER);
+    const login = await newUserLogin(t).send({ scope: 'offline_access' }).expect(200);
+    writeFileSync(file, EXAMPLE);
+    await eventually(async () => expect((await newUserLogin(t)).status).toBe(403));
+    const res = await t.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: login.body.refresh_token, ...TRUSTED }).expect(403);
+    expect(res.body).toEqual({ error: 'invalid_grant', error_description: "The refresh_token was generated for a user who doesn't exist anymore." });
+  });
+
+  it('reloads when a rule file changes, and refuses a rule that does not compile', async () => {
+    const rule = (v: string) => `function (user, context, callback) {\n  context.accessToken['https://example.com/v'] = '${v}';\n  callback(null, user, context);\n}\n`;
+    const config = EXAMPLE.replace('    default_directory: Username-Password-Authentication\n', '    default_directory: Username-Password-Authentication\n    rules: ./rules.js\n');
+    const { t, events, dir: cfgDir } = await setup(config, { 'rules.js': rule('one') });
+    const claim = async () =>
+      decode((await t.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, ...TRUSTED }).expect(200)).body.access_token)['https://example.com/v'];
+    expect(await claim()).toBe('one');
+    writeFileSync(join(cfgDir, 'rules.js'), rule('two'));
+    await eventually(async () => expect(await claim()).toBe('two'));
+    expect(events.at(-1)).toMatchObject({ ok: true, summary: 'dev: ~extension code' });
+
+    writeFileSync(join(cfgDir, 'rules.js'), 'function (user, context, callback) {\n  context.accessToken[ = 1;\n}\n');
+    await eventually(async () => expect(events.at(-1)?.ok).toBe(false));
+    const failed = events.at(-1)!;
+    expect(!failed.ok && failed.error.message).toMatch(/rules\.js:2:\d+  tenants\[0\]\.rules\[0\]: SyntaxError: Unexpected token/);
+    expect(await claim()).toBe('two');
+  });
+});
