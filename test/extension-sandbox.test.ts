@@ -135,8 +135,10 @@ describe('extension sandbox: bad code cannot stop the emulator', () => {
     await password('good').expect(200);
   });
 
-  it('uses the first result of a double callback and warns about the second', async () => {
-    const res = await password('twice').expect(200);
+  it('uses the first result of a double callback and warns about the second, serving other requests meanwhile', async () => {
+    const [res, jwks, other] = await Promise.all([password('twice').expect(200), t.http.get('/plain/.well-known/jwks.json'), password('good')]);
+    expect(jwks.status).toBe(200);
+    expect(other.status).toBe(200);
     expect(decode(res.body.access_token)['https://example.com/group']).toBe('staff');
     const request = requests.filter((r) => r.path === '/twice/oauth/token').at(-1)!;
     expect(logs.filter((e) => e.requestId === request.id && e.level === 'warn')).toEqual([
