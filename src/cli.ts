@@ -3,11 +3,13 @@
  * The command line: argument parsing, the banner, signals and exit codes. The only module that touches
  * `process` and `console`; everything else is the programmatic API.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBanner, formatExtensionLine, formatLogLine } from './cli-format.js';
 import type { ExtensionLogEntry } from './extensions/sandbox.js';
+import { configJsonSchema } from './config/json-schema.js';
+import { SCHEMA_PATH, STARTER_CONFIG, STARTER_RULE } from './init-templates.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import { DEMO_CONFIG_FILE, PortInUseError, createEmulator } from './emulator.js';
 import { KeyError, KeyStore } from './tokens/key-store.js';
@@ -21,6 +23,8 @@ const HELP = `auth-emulator ${VERSION}: a local, offline Auth0 look-alike
 Usage
   auth-emulator [start] [options]     serve the tenants of the config file
   auth-emulator check [--config F]    validate the config and exit 0 (valid) or 1
+  auth-emulator init                  write a commented starter auth.config.yaml and rules.js here
+  auth-emulator schema                print the JSON Schema of auth.config.yaml
   auth-emulator logs [--tenant T]     follow what rules, hooks and Actions print in a running emulator
                                       (--port/--host name the emulator; default 127.0.0.1:4400)
 
@@ -121,6 +125,7 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || '127.0.0.1');
   const { file, demo } = configFile(values.config);
   const builtIn = file === DEMO_CONFIG_FILE;
+  if (!builtIn && existsSync(join(file, '..', SCHEMA_PATH))) writeSchema(join(file, '..'));
   const stateDir = resolve(values['state-dir'] ?? (builtIn ? '.auth-emulator' : join(file, '..', '.auth-emulator')));
 
   let emulator;
@@ -175,6 +180,31 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   if (logFormat === 'json') console.log(JSON.stringify({ time: new Date().toISOString(), event: 'ready', url: emulator.url }));
 }
 
+/** Keeps `.auth-emulator/auth.config.schema.json` in step with this version, for editors. */
+function writeSchema(dir: string): void {
+  try {
+    mkdirSync(join(dir, '.auth-emulator'), { recursive: true, mode: 0o700 });
+    writeFileSync(join(dir, SCHEMA_PATH), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+  } catch {
+    // A read-only folder: editors lose autocompletion, nothing else.
+  }
+}
+
+function init(): void {
+  const files = { [DEFAULT_CONFIG]: STARTER_CONFIG, 'rules.js': STARTER_RULE };
+  const existing = Object.keys(files).filter((f) => existsSync(f));
+  if (existing.length > 0) fail(`Not overwriting ${existing.join(' and ')}: remove ${existing.length === 1 ? 'it' : 'them'} or run init in another folder.`);
+  for (const [name, content] of Object.entries(files)) writeFileSync(name, content, { flag: 'wx' });
+  writeSchema('.');
+  console.log(
+    [
+      `Wrote ${DEFAULT_CONFIG} and rules.js (editor schema: ${SCHEMA_PATH}).`,
+      'Start the emulator with: npx auth-emulator',
+      'Add .auth-emulator/ to .gitignore: it holds signing keys and refresh tokens.',
+    ].join('\n'),
+  );
+}
+
 /** Follows a running emulator's extension logs (server-sent events) until it stops or Ctrl-C. */
 async function logs(values: ReturnType<typeof parse>['values']): Promise<void> {
   const logFormat = values['log-format'] ?? 'text';
@@ -220,4 +250,6 @@ else if (positionals.length > 1) fail(`Unexpected argument "${positionals[1]}". 
 else if (command === 'start') await start(values);
 else if (command === 'check') await check(values.config);
 else if (command === 'logs') await logs(values);
+else if (command === 'init') init();
+else if (command === 'schema') console.log(JSON.stringify(configJsonSchema(), null, 2));
 else fail(`Unknown command "${command}". Run auth-emulator --help.`);

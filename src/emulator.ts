@@ -284,7 +284,7 @@ function extensionHashes(tenant: Tenant): string {
 
 /** The config file and every file it names. */
 function watchedFiles(snapshot: Snapshot): string[] {
-  const files = snapshot.configFile ? [snapshot.configFile] : [];
+  const files = snapshot.configFile ? [snapshot.configFile, ...snapshot.includedFiles] : [];
   for (const tenant of snapshot.tenants.values()) {
     files.push(...extensionScripts(tenant).map((s) => s.file));
     if (tenant.signingKeyFile) files.push(tenant.signingKeyFile);

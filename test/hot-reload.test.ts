@@ -88,12 +88,14 @@ describe('hot reload', () => {
 
   it('keeps the last good config on a broken edit, reports line:column, and recovers on the next good save', async () => {
     const { t, file, events } = await setup();
-    writeFileSync(file, WITH_NEW_USER.replace('          - password\n', '          - pasword\n'));
+    const broken = WITH_NEW_USER.replace('          - password\n', '          - pasword\n');
+    const line = broken.split('\n').indexOf('          - pasword') + 1;
+    writeFileSync(file, broken);
     await eventually(async () => expect(events.some((e) => !e.ok)).toBe(true));
     const failure = events.find((e) => !e.ok)!;
     expect(failure.ok).toBe(false);
     expect(!failure.ok && failure.error.message).toMatch(
-      new RegExp(`^Invalid config ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(1 problem\\):\\n  .*auth\\.config\\.yaml:17:13  tenants\\[0\\]\\.clients\\[0\\]\\.grant_types\\[0\\]: expected one of .*did you mean "password"\\?\\n.*\\n    > 17 \\|           - pasword\\n`),
+      new RegExp(`^Invalid config ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(1 problem\\):\\n  .*auth\\.config\\.yaml:${line}:13  tenants\\[0\\]\\.clients\\[0\\]\\.grant_types\\[0\\]: expected one of .*did you mean "password"\\?\\n.*\\n    > ${line} \\|           - pasword\\n`),
     );
     // The old config still serves: the password grant works, the new user does not exist.
     await t.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, ...TRUSTED }).expect(200);
@@ -138,5 +140,22 @@ describe('hot reload', () => {
     const failed = events.at(-1)!;
     expect(!failed.ok && failed.error.message).toMatch(/rules\.js:2:\d+  tenants\[0\]\.rules\[0\]: SyntaxError: Unexpected token/);
     expect(await claim()).toBe('two');
+  });
+});
+
+describe('hot reload of included files', () => {
+  it('reloads when an included users file changes', async () => {
+    const users = (extra: string) => `- email: a@example.com\n  password: pa\n${extra}`;
+    const config = EXAMPLE.replace(
+      '      - name: employees\n',
+      '      - name: contractors\n        users: ./users.yaml\n      - name: employees\n',
+    );
+    const { t, dir, events } = await setup(config, { 'users.yaml': users('') });
+    const login = () =>
+      t.http.post('/oauth/token').send({ grant_type: 'http://auth0.com/oauth/grant-type/password-realm', realm: 'contractors', username: 'c@example.com', password: 'pc', ...TRUSTED });
+    expect((await login()).status).toBe(403);
+    writeFileSync(join(dir, 'users.yaml'), users('- email: c@example.com\n  password: pc\n'));
+    await eventually(async () => expect((await login()).status).toBe(200));
+    expect(events.at(-1)).toMatchObject({ ok: true, summary: 'dev: +1 user' });
   });
 });

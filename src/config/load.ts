@@ -1,78 +1,126 @@
 /**
  * YAML text → validated, frozen config. Every problem is reported with the file, line:column, the path
- * inside the document (`tenants[0].clients[1].grant_types[2]`) and what was expected.
+ * inside the document (`tenants[0].clients[1].grant_types[2]`), what was expected and a code frame.
+ * A connection's `users` may name another YAML file holding the list (for large user lists); problems in
+ * it are reported against that file.
  */
-import { readFile, stat } from 'node:fs/promises';
-import { dirname } from 'node:path';
-import { LineCounter, isMap, isScalar, parseDocument, type Document } from 'yaml';
+import { readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { codeFrame } from './code-frame.js';
+import { ConfigError, formatPath, type ConfigProblem } from './config-error.js';
 import { crossCheck, type ConfigIssue } from './cross-check.js';
 import { allowedKeysAt, closest } from './did-you-mean.js';
+import { readYaml, type Locate } from './read-yaml.js';
 import { configSchema, type Config } from './schema.js';
 import { loadTenantExtensions, type TenantExtensions } from '../extensions/load-scripts.js';
 
+export { ConfigError, formatPath, type ConfigProblem } from './config-error.js';
+
 /** Larger files are refused: a config this size is a mistake (or an attack), and parsing it would stall. */
 export const MAX_CONFIG_BYTES = 50 * 1024 * 1024;
-const MAX_ALIASES = 100;
 
-export interface ConfigProblem {
-  path: string;
-  message: string;
-  line?: number;
-  column?: number;
-  /** Set when the problem is in another file than the config (a rule that does not compile). */
-  file?: string;
-  /** The offending line with its neighbour and a caret, when the text is at hand. */
-  frame?: string;
-}
-
-export class ConfigError extends Error {
-  readonly file: string;
-  readonly problems: readonly ConfigProblem[];
-
-  constructor(file: string, problems: ConfigProblem[]) {
-    const lines = problems.map((p) => {
-      const where = p.line === undefined ? (p.file ?? file) : `${p.file ?? file}:${p.line}:${p.column ?? 1}`;
-      return `  ${where}  ${p.path ? `${p.path}: ` : ''}${p.message}${p.frame ? `\n${p.frame}` : ''}`;
-    });
-    super(`Invalid config ${file} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
-    this.name = 'ConfigError';
-    this.file = file;
-    this.problems = problems;
-  }
-}
-
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = '';
-  for (const seg of path) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else out += out === '' ? String(seg) : `.${String(seg)}`;
-  }
-  return out;
-}
-
-/** A validated config plus what it names on disk (extension code), read and checked. */
+/** A validated config plus what it names on disk (extension code, included user lists), read and checked. */
 export interface LoadedConfig {
   readonly config: Config;
   readonly extensions: ReadonlyMap<string, TenantExtensions>;
+  /** Files included by the config (`users: ./users.yaml`), to watch with it. */
+  readonly includedFiles: readonly string[];
 }
-
-type Locate = (path: (string | number)[], atKey?: boolean) => { line: number; col: number } | undefined;
 
 /** Reads and validates a config file and the files it names. Throws ConfigError on any problem. */
 export async function loadConfigFile(file: string): Promise<LoadedConfig> {
-  const text = await readConfigText(file);
-  const { config, locate } = parseWithLocations(text, file);
-  return withExtensions(config, file, dirname(file), locate, text);
+  const { config, locate, includedFiles } = parseWithLocations(readText(file), file);
+  return withExtensions(config, file, dirname(file), locate, includedFiles);
 }
 
 /** Validates a config object (from createEmulator); relative paths in it are relative to `baseDir`. */
 export async function loadConfigObject(data: unknown, baseDir: string): Promise<LoadedConfig> {
-  return withExtensions(validateConfig(data, '<config object>'), '<config object>', baseDir, () => undefined);
+  const file = '<config object>';
+  const { data: resolved, includes } = resolveIncludes(structuredClone(data), baseDir, file);
+  const config = validateConfig(resolved, file, includeLocator(includes, () => undefined));
+  return withExtensions(config, file, baseDir, () => undefined, includes.map((i) => i.file));
 }
 
-async function withExtensions(config: Config, file: string, baseDir: string, locate: Locate, text?: string): Promise<LoadedConfig> {
+export function parseConfigText(text: string, file: string): Config {
+  return parseWithLocations(text, file).config;
+}
+
+function readText(file: string): string {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new ConfigError(file, [{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code})` }]);
+  }
+  if (size > MAX_CONFIG_BYTES) throw new ConfigError(file, [{ path: '', message: `file is ${size} bytes; the limit is ${MAX_CONFIG_BYTES}` }]);
+  return readFileSync(file, 'utf8');
+}
+
+function parseWithLocations(text: string, file: string): { config: Config; locate: Locate; includedFiles: string[] } {
+  const { data, locate } = readYaml(text, file);
+  if (data === null || data === undefined) {
+    throw new ConfigError(file, [{ path: '', message: 'the file is empty: expected a mapping with a `tenants` list' }]);
+  }
+  const { includes } = resolveIncludes(data, dirname(file), file, locate);
+  const located = includeLocator(includes, locate);
+  return { config: validateConfig(data, file, located), locate: located, includedFiles: includes.map((i) => i.file) };
+}
+
+interface Include {
+  /** Where the included list sits in the config data: tenants[i].connections[j].users */
+  prefix: (string | number)[];
+  file: string;
+  locate: Locate;
+}
+
+/** Replaces every `users: <path>` with the list that file holds (in place). */
+function resolveIncludes(data: unknown, baseDir: string, file: string, locate: Locate = () => undefined): { data: unknown; includes: Include[] } {
+  const includes: Include[] = [];
+  const tenants = (data as { tenants?: unknown } | null)?.tenants;
+  if (!Array.isArray(tenants)) return { data, includes };
+  tenants.forEach((tenant, t) => {
+    const connections = (tenant as { connections?: unknown } | null)?.connections;
+    if (!Array.isArray(connections)) return;
+    connections.forEach((connection, c) => {
+      const users = (connection as { users?: unknown } | null)?.users;
+      if (typeof users !== 'string') return;
+      const prefix = ['tenants', t, 'connections', c, 'users'];
+      const included = resolve(baseDir, users);
+      let text: string;
+      try {
+        text = readText(included);
+      } catch (err) {
+        const pos = locate(prefix);
+        const why = err instanceof ConfigError ? err.problems[0]!.message : String(err);
+        throw new ConfigError(file, [
+          { path: formatPath(prefix), message: `cannot include ${users}: ${why}`, ...(pos ? { line: pos.line, column: pos.col, frame: codeFrame(pos.text, pos.line, pos.col) } : {}) },
+        ]);
+      }
+      const parsed = readYaml(text, included);
+      if (!Array.isArray(parsed.data)) {
+        throw new ConfigError(included, [{ path: '', message: 'an included users file must hold a YAML list of users' }]);
+      }
+      (connection as { users: unknown }).users = parsed.data;
+      includes.push({ prefix, file: included, locate: parsed.locate });
+    });
+  });
+  return { data, includes };
+}
+
+/** A locator that sends paths inside an included list to that file. */
+function includeLocator(includes: readonly Include[], main: Locate): Locate {
+  if (includes.length === 0) return main;
+  return (path, atKey) => {
+    const inc = includes.find((i) => i.prefix.every((seg, k) => path[k] === seg));
+    if (!inc) return main(path, atKey);
+    const pos = inc.locate(path.slice(inc.prefix.length), atKey);
+    return pos ? { ...pos, file: inc.file } : undefined;
+  };
+}
+
+async function withExtensions(config: Config, file: string, baseDir: string, locate: Locate, includedFiles: string[]): Promise<LoadedConfig> {
   const problems: (ConfigProblem & { at: (string | number)[] })[] = [];
   const loaded = await Promise.all(config.tenants.map((t, i) => loadTenantExtensions(t, i, baseDir, problems)));
   if (problems.length > 0) {
@@ -80,63 +128,11 @@ async function withExtensions(config: Config, file: string, baseDir: string, loc
       file,
       problems.map(({ at, ...p }) => {
         const pos = p.file === undefined ? locate(at) : undefined;
-        return { ...p, path: formatPath(at), ...(pos ? { line: pos.line, column: pos.col, ...(text ? { frame: codeFrame(text, pos.line, pos.col) } : {}) } : {}) };
+        return { ...p, path: formatPath(at), ...(pos ? { line: pos.line, column: pos.col, frame: codeFrame(pos.text, pos.line, pos.col) } : {}) };
       }),
     );
   }
-  return { config, extensions: new Map(config.tenants.map((t, i) => [t.name, loaded[i]!])) };
-}
-
-async function readConfigText(file: string): Promise<string> {
-  let size: number;
-  try {
-    size = (await stat(file)).size;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, [{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code})` }]);
-  }
-  if (size > MAX_CONFIG_BYTES) {
-    throw new ConfigError(file, [{ path: '', message: `file is ${size} bytes; the limit is ${MAX_CONFIG_BYTES}` }]);
-  }
-  return readFile(file, 'utf8');
-}
-
-export function parseConfigText(text: string, file: string): Config {
-  return parseWithLocations(text, file).config;
-}
-
-function parseWithLocations(text: string, file: string): { config: Config; locate: Locate } {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
-  const where = (offset: number) => lineCounter.linePos(offset);
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      file,
-      doc.errors.map((e) => {
-        const pos = where(e.pos[0]);
-        return { path: '', message: e.message.split('\n')[0] ?? e.message, line: pos.line, column: pos.col, frame: codeFrame(text, pos.line, pos.col) };
-      }),
-    );
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: MAX_ALIASES });
-  } catch (err) {
-    throw new ConfigError(file, [{ path: '', message: `${(err as Error).message} (YAML aliases are limited to ${MAX_ALIASES})` }]);
-  }
-  if (data === null || data === undefined) {
-    throw new ConfigError(file, [{ path: '', message: 'the file is empty: expected a mapping with a `tenants` list' }]);
-  }
-  const locateInDoc: Locate = (path, atKey) => locate(doc, path, where, atKey);
-  try {
-    return { config: validateConfig(data, file, locateInDoc), locate: locateInDoc };
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    throw new ConfigError(
-      file,
-      err.problems.map((p) => (p.line === undefined ? p : { ...p, frame: codeFrame(text, p.line, p.column ?? 1) })),
-    );
-  }
+  return { config, extensions: new Map(config.tenants.map((t, i) => [t.name, loaded[i]!])), includedFiles };
 }
 
 /**
@@ -151,7 +147,11 @@ export function validateConfig(data: unknown, file: string, locate: Locate = () 
       file,
       issues.map((issue) => {
         const pos = locate(issue.path, issue.atKey);
-        return { path: formatPath(issue.path), message: issue.message, ...(pos ? { line: pos.line, column: pos.col } : {}) };
+        return {
+          path: formatPath(issue.path),
+          message: issue.message,
+          ...(pos ? { line: pos.line, column: pos.col, frame: codeFrame(pos.text, pos.line, pos.col), ...(pos.file ? { file: pos.file } : {}) } : {}),
+        };
       }),
     );
   }
@@ -179,30 +179,6 @@ function fromZodIssue(issue: z.core.$ZodIssue): ConfigIssue[] {
     if (deepest) return fromZodIssue({ ...deepest, path: [...issue.path, ...deepest.path] } as z.core.$ZodIssue);
   }
   return [{ path, message: issue.message }];
-}
-
-/** The nearest node that exists on the path (a missing key is reported at its parent). */
-function locate(doc: Document, path: (string | number)[], where: (offset: number) => { line: number; col: number }, atKey = false) {
-  for (let n = path.length; n >= 0; n--) {
-    const parentPath = path.slice(0, n - 1);
-    const last = path[n - 1];
-    // Point at the key itself when the key exists (unknown keys, bad values of a mapping).
-    if (n > 0 && typeof last === 'string') {
-      const parent = parentPath.length === 0 ? doc.contents : doc.getIn(parentPath, true);
-      if (isMap(parent)) {
-        const pair = parent.items.find((p) => isScalar(p.key) && p.key.value === last);
-        const node = pair && (pair.value ?? pair.key);
-        const keyNode = pair && isScalar(pair.key) ? pair.key : undefined;
-        const target = !atKey && isScalar(node) ? node : keyNode;
-        if (target?.range) return where(target.range[0]);
-      }
-      continue;
-    }
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    const range = (node as { range?: [number, number, number] } | null)?.range;
-    if (range) return where(range[0]);
-  }
-  return undefined;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -31,23 +31,26 @@ const stringList = z.array(nonEmpty);
 const apiScope = z.union([nonEmpty, z.strictObject({ value: nonEmpty, description: z.string().optional() })]);
 
 export const apiSchema = z.strictObject({
-  identifier: nonEmpty,
+  identifier: nonEmpty.describe('The API identifier: the `audience` clients ask for.'),
   name: nonEmpty.optional(),
-  scopes: z.array(apiScope).default([]),
-  allow_offline_access: z.boolean().default(false),
-  token_lifetime: z.int().min(1).max(2_592_000).default(86_400),
+  scopes: z.array(apiScope).default([]).describe('The scopes this API defines.'),
+  allow_offline_access: z.boolean().default(false).describe('Issue refresh tokens when `offline_access` is requested.'),
+  token_lifetime: z.int().min(1).max(2_592_000).default(86_400).describe('Access token lifetime in seconds.'),
   signing_alg: z.enum(['RS256', 'HS256']).default('RS256'),
-  signing_secret: z.string().min(16, 'expected at least 16 characters').optional(),
+  signing_secret: z.string().min(16, 'expected at least 16 characters').optional().describe('The HMAC secret of an HS256 API.'),
 });
 
 export const clientSchema = z.strictObject({
   client_id: nonEmpty,
-  client_secret: nonEmpty.optional(),
+  client_secret: nonEmpty.optional().describe('Required unless token_endpoint_auth_method is `none`.'),
   name: nonEmpty.optional(),
   description: z.string().optional(),
   app_type: z.enum(['native', 'spa', 'regular_web', 'non_interactive']).default('regular_web'),
-  token_endpoint_auth_method: z.enum(['none', 'client_secret_post', 'client_secret_basic']).optional(),
-  grant_types: z.array(z.enum(GRANT_TYPES)).optional(),
+  token_endpoint_auth_method: z
+    .enum(['none', 'client_secret_post', 'client_secret_basic'])
+    .optional()
+    .describe('How the client authenticates at /oauth/token. Default: `none` for spa/native, else `client_secret_post`.'),
+  grant_types: z.array(z.enum(GRANT_TYPES)).optional().describe("The grants this client may use. Default: Auth0's defaults for the app_type."),
   // Auth0 keeps client_metadata as string → string (max 10 keys of 255 chars); values must be strings.
   client_metadata: z.record(z.string(), z.string()).default({}),
   jwt_configuration: z
@@ -71,8 +74,8 @@ export const clientSchema = z.strictObject({
 
 export const clientGrantSchema = z.strictObject({
   client_id: nonEmpty,
-  audience: nonEmpty,
-  scope: stringList.default([]),
+  audience: nonEmpty.describe('The identifier of an API of this tenant.'),
+  scope: stringList.default([]).describe('The scopes client credentials may get for this API.'),
 });
 
 const metadata = z.record(z.string(), z.unknown());
@@ -107,11 +110,14 @@ export const userSchema = z
     path: ['password_hash'],
   });
 
+/** A connection's users; in YAML the list may live in another file (`users: ./users.yaml`), read by the loader. */
+export const usersList = z.array(userSchema).default([]).describe('The users of this connection, or the path of a YAML file that holds the list.');
+
 export const connectionSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'expected letters, digits and inner hyphens (an Auth0 connection name)'),
   strategy: z.literal('auth0').default('auth0'),
   enabled_clients: stringList.optional(),
-  users: z.array(userSchema).default([]),
+  users: usersList,
 });
 
 const filePath = z.string().min(1, 'expected a file path (relative to the config file)');
@@ -122,12 +128,12 @@ export const tenantSchema = z.strictObject({
     .string()
     .regex(/^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/, 'expected lowercase letters, digits and inner hyphens (it becomes a URL segment)')
     .refine((n) => !RESERVED_TENANT_NAMES.includes(n), { message: 'this name is reserved for an endpoint path' }),
-  default: z.boolean().default(false),
+  default: z.boolean().default(false).describe('Also serve this tenant at the root URL (automatic when there is one tenant).'),
   friendly_name: z.string().optional(),
-  issuer: z.url({ protocol: /^https?$/ }).optional(),
-  default_directory: nonEmpty.optional(),
-  default_audience: nonEmpty.optional(),
-  signing_key: nonEmpty.optional(),
+  issuer: z.url({ protocol: /^https?$/ }).optional().describe('A fixed issuer URL (proxies, docker-compose). Default: the URL the tenant is reached at.'),
+  default_directory: nonEmpty.optional().describe('The connection used by grant_type=password.'),
+  default_audience: nonEmpty.optional().describe('The API used when a token request has no audience.'),
+  signing_key: nonEmpty.optional().describe('An RSA private key (PEM) to sign with, relative to this file. Default: one generated and kept in .auth-emulator/.'),
   apis: z.array(apiSchema).default([]),
   clients: z.array(clientSchema).default([]),
   client_grants: z.array(clientGrantSchema).default([]),

@@ -15,6 +15,8 @@ export interface Snapshot {
   readonly rootTenant: Tenant | undefined;
   /** The config file the snapshot came from, if any (paths in it are relative to its folder). */
   readonly configFile: string | undefined;
+  /** Files the config includes (user lists). */
+  readonly includedFiles: readonly string[];
 }
 
 export function buildSnapshot(loaded: LoadedConfig, configFile: string | undefined, loadedAt = new Date().toISOString()): Snapshot {
@@ -23,5 +25,5 @@ export function buildSnapshot(loaded: LoadedConfig, configFile: string | undefin
   const tenants = new Map(config.tenants.map((t) => [t.name, buildTenant(t, loaded.extensions.get(t.name)!, loadedAt, (p) => resolve(base, p))]));
   const all = [...tenants.values()];
   const rootTenant = all.find((t) => t.isDefault) ?? (all.length === 1 ? all[0] : undefined);
-  return { config, tenants, rootTenant, configFile };
+  return { config, tenants, rootTenant, configFile, includedFiles: loaded.includedFiles };
 }

@@ -1,0 +1,37 @@
+/** Config problems, each with the file, line:column and path where it is, and one error carrying them all. */
+export interface ConfigProblem {
+  path: string;
+  message: string;
+  line?: number;
+  column?: number;
+  /** Set when the problem is in another file than the config (a rule that does not compile). */
+  file?: string;
+  /** The offending line with its neighbour and a caret, when the text is at hand. */
+  frame?: string;
+}
+
+export class ConfigError extends Error {
+  readonly file: string;
+  readonly problems: readonly ConfigProblem[];
+
+  constructor(file: string, problems: ConfigProblem[]) {
+    const lines = problems.map((p) => {
+      const where = p.line === undefined ? (p.file ?? file) : `${p.file ?? file}:${p.line}:${p.column ?? 1}`;
+      return `  ${where}  ${p.path ? `${p.path}: ` : ''}${p.message}${p.frame ? `\n${p.frame}` : ''}`;
+    });
+    super(`Invalid config ${file} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+    this.name = 'ConfigError';
+    this.file = file;
+    this.problems = problems;
+  }
+}
+
+export function formatPath(path: readonly PropertyKey[]): string {
+  let out = '';
+  for (const seg of path) {
+    if (typeof seg === 'number') out += `[${seg}]`;
+    else out += out === '' ? String(seg) : `.${String(seg)}`;
+  }
+  return out;
+}
+
