@@ -18,6 +18,8 @@ import { buildSnapshot, type Snapshot } from './model/snapshot.js';
 import type { Tenant } from './model/tenant.js';
 import { Sandbox, type ExtensionLogEntry } from './extensions/sandbox.js';
 import { RefreshTokenStore } from './state/refresh-tokens.js';
+import { Clock } from './state/clock.js';
+import { RuntimeChanges } from './state/runtime-changes.js';
 import { UserState } from './state/user-state.js';
 import { KeyStore, type TenantKey } from './tokens/key-store.js';
 
@@ -75,13 +77,18 @@ export class PortInUseError extends Error {
 export class Emulator {
   readonly #keyStore: KeyStore;
   readonly #refreshTokens: RefreshTokenStore;
-  readonly #clock: () => number;
-  readonly #keys = new WeakMap<Tenant, TenantKey>();
+  readonly #clock: Clock;
+  /** Signing keys by tenant name (effective tenants are rebuilt on every runtime change). */
+  readonly #keys = new Map<string, TenantKey>();
+  readonly #changes = new RuntimeChanges();
   readonly #users = new UserState();
   readonly #logListeners = new Set<(entry: ExtensionLogEntry) => void>();
   readonly #sandbox: Sandbox;
   readonly #app: ReturnType<typeof createApp>;
   readonly #host: string;
+  /** What the config says. */
+  #configSnapshot: Snapshot;
+  /** What is served: the config snapshot with runtime changes laid over it. */
   #snapshot: Snapshot;
   #server: Server | undefined;
   #url: string | undefined;
@@ -93,10 +100,11 @@ export class Emulator {
   #reloadAgain = false;
 
   private constructor(snapshot: Snapshot, keyStore: KeyStore, refreshTokens: RefreshTokenStore, options: EmulatorOptions) {
+    this.#configSnapshot = snapshot;
     this.#snapshot = snapshot;
     this.#keyStore = keyStore;
     this.#refreshTokens = refreshTokens;
-    this.#clock = options.clock ?? Date.now;
+    this.#clock = new Clock(options.clock);
     this.#host = options.host ?? '127.0.0.1';
     this.#source = options.config;
     this.#onReload = options.onReload ?? (() => {});
@@ -130,6 +138,11 @@ export class Emulator {
     }
     if (options.port !== undefined) await emulator.listen(options.port);
     return emulator;
+  }
+
+  /** The emulator's time: freeze, set and advance it; tokens and expiry checks follow it. */
+  get clock(): Clock {
+    return this.#clock;
   }
 
   /** The current config snapshot (replaced whole on reload, never mutated). */
@@ -206,7 +219,7 @@ export class Emulator {
 
   async #reloadOnce(): Promise<ReloadEvent> {
     const started = performance.now();
-    const previous = this.#snapshot;
+    const previous = this.#configSnapshot;
     let event: ReloadEvent;
     try {
       if (previous.configFile && !existsSync(previous.configFile)) {
@@ -218,7 +231,8 @@ export class Emulator {
         const changedCode = new Set(
           [...next.tenants.values()].filter((t) => extensionHashes(t) !== (previous.tenants.get(t.name) ? extensionHashes(previous.tenants.get(t.name)!) : '')).map((t) => t.name),
         );
-        this.#snapshot = next;
+        this.#configSnapshot = next;
+        this.#snapshot = this.#changes.apply(next);
         if ([...next.tenants.values()].some(hasExtensions)) this.#sandbox.warm();
         event = { ok: true, summary: describeChanges(previous.config, next.config, changedCode), ms: Math.round(performance.now() - started) };
       }
@@ -226,7 +240,7 @@ export class Emulator {
       event = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };
     }
     // Follow files the config names now (a new rule file), even when this version was refused.
-    await this.#watcher?.watchFiles([...watchedFiles(this.#snapshot), ...(previous.configFile ? [previous.configFile] : [])]);
+    await this.#watcher?.watchFiles([...watchedFiles(this.#configSnapshot), ...(previous.configFile ? [previous.configFile] : [])]);
     this.#onReload(event);
     return event;
   }
@@ -250,7 +264,7 @@ export class Emulator {
   }
 
   #env(tenant: Tenant, issuer: string): TenantEnv {
-    const key = this.#keys.get(tenant);
+    const key = this.#keys.get(tenant.name);
     if (!key) throw new Error(`no signing key loaded for tenant ${tenant.name}`);
     return {
       tenant,
@@ -258,14 +272,14 @@ export class Emulator {
       key,
       refreshTokens: this.#refreshTokens,
       extensions: { sandbox: this.#sandbox, users: this.#users },
-      now: () => Math.floor(this.#clock() / 1000),
+      now: () => Math.floor(this.#clock.now() / 1000),
     };
   }
 
   async #loadKeys(snapshot: Snapshot): Promise<void> {
     await Promise.all(
       [...snapshot.tenants.values()].map(async (tenant) => {
-        this.#keys.set(tenant, await this.#keyStore.forTenant(tenant.name, tenant.signingKeyFile));
+        this.#keys.set(tenant.name, await this.#keyStore.forTenant(tenant.name, tenant.signingKeyFile));
       }),
     );
   }

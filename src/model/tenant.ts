@@ -93,7 +93,7 @@ function buildApi(config: ApiConfig): Api {
   };
 }
 
-function buildClient(config: ClientConfig): Client {
+export function buildClient(config: ClientConfig): Client {
   const isPublic = config.app_type === 'spa' || config.app_type === 'native';
   const authMethod: AuthMethod = config.token_endpoint_auth_method ?? (isPublic ? 'none' : 'client_secret_post');
   // Auth0 forces RS256 ID tokens for public clients: they cannot keep an HMAC secret (reference §5.1).

@@ -89,6 +89,12 @@ export class RefreshTokenStore {
     this.#save();
   }
 
+  /** Revokes every refresh token (a reset). */
+  clear(): void {
+    this.#records.clear();
+    this.#save();
+  }
+
   get size(): number {
     return this.#records.size;
   }

@@ -20,6 +20,10 @@ export class UserState {
     return overlay;
   }
 
+  reset(): void {
+    this.#overlays.clear();
+  }
+
   recordLogin(userId: string): number {
     return ++this.#overlay(userId).logins;
   }

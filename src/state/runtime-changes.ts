@@ -1,0 +1,222 @@
+/**
+ * Changes a test (or the Management API) makes at runtime: users added, updated, blocked or removed;
+ * clients and client grants added or removed. They are kept by identity (tenant, user_id, client_id), outlive
+ * config reloads, and are cleared by reset. `apply` lays them over a config snapshot without copying it.
+ */
+import { z } from 'zod';
+import { clientGrantSchema, clientSchema, userSchema, type ClientConfig, type UserConfig } from '../config/schema.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { buildClient, grantKey, type Client, type Connection, type Tenant } from '../model/tenant.js';
+import { buildUser, stableUserId, type User } from '../model/user.js';
+import { OverlayMap } from './overlay-map.js';
+
+/** A runtime change that cannot be made; `status` follows the Management API (400, 404, 409). */
+export class ChangeError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.name = 'ChangeError';
+    this.status = status;
+    this.code = code;
+  }
+}
+
+export type UserInput = z.input<typeof userSchema> & { connection: string };
+export type UserPatch = Partial<Omit<z.input<typeof userSchema>, 'user_id'>>;
+
+interface UserChange {
+  connection: string;
+  config: UserConfig;
+  at: string;
+}
+
+interface TenantChanges {
+  users: Map<string, UserChange | null>;
+  clients: Map<string, ClientConfig | null>;
+  grants: Map<string, readonly string[] | null>;
+}
+
+function parse<S extends z.ZodType>(schema: S, input: unknown): z.output<S> {
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  const first = result.error.issues[0]!;
+  const where = first.path.length ? `${first.path.join('.')}: ` : '';
+  throw new ChangeError(400, 'invalid_body', `Payload validation error: ${where}${first.message}`);
+}
+
+export class RuntimeChanges {
+  readonly #tenants = new Map<string, TenantChanges>();
+
+  #changes(tenant: string): TenantChanges {
+    let c = this.#tenants.get(tenant);
+    if (!c) this.#tenants.set(tenant, (c = { users: new Map(), clients: new Map(), grants: new Map() }));
+    return c;
+  }
+
+  addUser(snapshot: Snapshot, tenantName: string, input: UserInput, now: Date): User {
+    const tenant = requireTenant(snapshot, tenantName);
+    const { connection: connectionName, ...fields } = input;
+    const connection = tenant.connections.get(connectionName);
+    if (!connection) throw new ChangeError(400, 'invalid_body', `The connection does not exist: ${connectionName}`);
+    const config = parse(userSchema, fields);
+    const email = config.email.toLowerCase();
+    const userId = config.user_id ?? stableUserId(tenant.name, connection.name, email);
+    if (connection.byEmail.has(email) || tenant.usersById.has(userId) || (config.username && connection.byUsername.has(config.username.toLowerCase()))) {
+      throw new ChangeError(409, 'auth0_idp_error', 'The user already exists.');
+    }
+    const at = now.toISOString();
+    this.#changes(tenantName).users.set(userId, { connection: connection.name, config: { ...config, user_id: userId, created_at: config.created_at ?? at }, at });
+    return buildUser(tenant.name, connection.name, { ...config, user_id: userId }, at);
+  }
+
+  /** Updates root attributes; metadata merges at the root level and `null` removes a key (Auth0's rule). */
+  updateUser(snapshot: Snapshot, tenantName: string, userId: string, patch: UserPatch, now: Date): User {
+    const tenant = requireTenant(snapshot, tenantName);
+    const current = tenant.usersById.get(userId);
+    if (!current) throw new ChangeError(404, 'inexistent_user', 'The user does not exist.');
+    const base = this.#changes(tenantName).users.get(userId)?.config ?? configOf(snapshot, tenantName, current);
+    const merged: Record<string, unknown> = { ...base, ...patch, user_id: userId };
+    for (const key of ['app_metadata', 'user_metadata'] as const) {
+      if (patch[key] === undefined) continue;
+      const next: Record<string, unknown> = { ...(base[key] ?? {}) };
+      for (const [k, v] of Object.entries(patch[key] ?? {})) {
+        if (v === null) delete next[k];
+        else next[k] = v;
+      }
+      merged[key] = next;
+    }
+    if (patch.password !== undefined) delete merged.password_hash;
+    if (patch.password_hash !== undefined) delete merged.password;
+    const at = now.toISOString();
+    const config = parse(userSchema, { ...merged, updated_at: at });
+    const connection = tenant.connections.get(current.connection)!;
+    const clash = connection.byEmail.get(config.email.toLowerCase());
+    if (clash && clash.userId !== userId) throw new ChangeError(409, 'auth0_idp_error', 'The specified new email already exists');
+    this.#changes(tenantName).users.set(userId, { connection: current.connection, config, at });
+    return buildUser(tenant.name, current.connection, config, at);
+  }
+
+  removeUser(snapshot: Snapshot, tenantName: string, userId: string): boolean {
+    const tenant = requireTenant(snapshot, tenantName);
+    if (!tenant.usersById.has(userId)) return false;
+    this.#changes(tenantName).users.set(userId, null);
+    return true;
+  }
+
+  addClient(snapshot: Snapshot, tenantName: string, input: z.input<typeof clientSchema>): Client {
+    const tenant = requireTenant(snapshot, tenantName);
+    const config = parse(clientSchema, input);
+    if (tenant.clients.has(config.client_id)) throw new ChangeError(409, 'conflict', `A client with client_id "${config.client_id}" already exists.`);
+    const method = config.token_endpoint_auth_method;
+    if (config.client_secret === undefined && method !== 'none' && (method !== undefined || !['spa', 'native'].includes(config.app_type))) {
+      throw new ChangeError(400, 'invalid_body', 'Payload validation error: client_secret is required for a confidential client');
+    }
+    this.#changes(tenantName).clients.set(config.client_id, config);
+    return buildClient(config);
+  }
+
+  addClientGrant(snapshot: Snapshot, tenantName: string, input: z.input<typeof clientGrantSchema>): { client_id: string; audience: string; scope: string[] } {
+    const tenant = requireTenant(snapshot, tenantName);
+    const grant = parse(clientGrantSchema, input);
+    if (!tenant.clients.has(grant.client_id)) throw new ChangeError(404, 'inexistent_client', `No client with client_id "${grant.client_id}".`);
+    if (!tenant.apis.has(grant.audience)) throw new ChangeError(404, 'inexistent_resource_server', `No API with identifier "${grant.audience}".`);
+    const key = grantKey(grant.client_id, grant.audience);
+    if (tenant.clientGrants.has(key)) throw new ChangeError(409, 'conflict', 'A client grant for this client and audience already exists.');
+    this.#changes(tenantName).grants.set(key, grant.scope);
+    return { client_id: grant.client_id, audience: grant.audience, scope: [...grant.scope] };
+  }
+
+  removeClientGrant(snapshot: Snapshot, tenantName: string, clientId: string, audience: string): boolean {
+    const tenant = requireTenant(snapshot, tenantName);
+    const key = grantKey(clientId, audience);
+    if (!tenant.clientGrants.has(key)) return false;
+    this.#changes(tenantName).grants.set(key, null);
+    return true;
+  }
+
+  reset(): void {
+    this.#tenants.clear();
+  }
+
+  get empty(): boolean {
+    return this.#tenants.size === 0;
+  }
+
+  /** The config snapshot with every runtime change laid over it. */
+  apply(config: Snapshot): Snapshot {
+    if (this.#tenants.size === 0) return config;
+    const tenants = new Map(config.tenants);
+    for (const [name, changes] of this.#tenants) {
+      const tenant = config.tenants.get(name);
+      if (tenant) tenants.set(name, overlayTenant(tenant, changes));
+    }
+    const rootTenant = config.rootTenant ? tenants.get(config.rootTenant.name) : undefined;
+    return { ...config, tenants, rootTenant };
+  }
+}
+
+function requireTenant(snapshot: Snapshot, name: string): Tenant {
+  const tenant = snapshot.tenants.get(name);
+  if (!tenant) throw new ChangeError(404, 'inexistent_tenant', `No tenant named "${name}".`);
+  return tenant;
+}
+
+/** The config entry of a user, to merge a patch into. */
+function configOf(snapshot: Snapshot, tenantName: string, user: User): UserConfig {
+  const tenant = snapshot.config.tenants.find((t) => t.name === tenantName);
+  const found = tenant?.connections.find((c) => c.name === user.connection)?.users.find((u) => u.email.toLowerCase() === user.email);
+  return { ...(found as UserConfig), user_id: user.userId };
+}
+
+function overlayTenant(tenant: Tenant, changes: TenantChanges): Tenant {
+  const byId = new Map<string, User | null>();
+  const perConnection = new Map<string, { email: Map<string, User | null>; username: Map<string, User | null>; added: User[]; hidden: Set<string> }>();
+  const slot = (name: string) => {
+    let s = perConnection.get(name);
+    if (!s) perConnection.set(name, (s = { email: new Map(), username: new Map(), added: [], hidden: new Set() }));
+    return s;
+  };
+  for (const [userId, change] of changes.users) {
+    const old = tenant.usersById.get(userId);
+    if (old) {
+      const s = slot(old.connection);
+      s.email.set(old.email, null);
+      if (old.username) s.username.set(old.username.toLowerCase(), null);
+      s.hidden.add(userId);
+    }
+    if (change === null || !tenant.connections.has(change.connection)) {
+      byId.set(userId, null);
+      continue;
+    }
+    const user = buildUser(tenant.name, change.connection, change.config, change.at);
+    byId.set(userId, user);
+    const s = slot(change.connection);
+    s.email.set(user.email, user);
+    if (user.username) s.username.set(user.username.toLowerCase(), user);
+    s.added.push(user);
+  }
+  const connections = new Map<string, Connection>();
+  for (const [name, connection] of tenant.connections) {
+    const s = perConnection.get(name);
+    if (!s) {
+      connections.set(name, connection);
+      continue;
+    }
+    connections.set(name, {
+      ...connection,
+      users: [...connection.users.filter((u) => !s.hidden.has(u.userId)), ...s.added],
+      byEmail: new OverlayMap(connection.byEmail, s.email),
+      byUsername: new OverlayMap(connection.byUsername, s.username),
+    });
+  }
+  const clients = new Map<string, Client | null>();
+  for (const [id, config] of changes.clients) clients.set(id, config === null ? null : buildClient(config));
+  return {
+    ...tenant,
+    connections,
+    usersById: new OverlayMap(tenant.usersById, byId),
+    clients: new OverlayMap(tenant.clients, clients),
+    clientGrants: new OverlayMap(tenant.clientGrants, changes.grants),
+  };
+}
