@@ -19,7 +19,12 @@ import type { Tenant } from './model/tenant.js';
 import { Sandbox, type ExtensionLogEntry } from './extensions/sandbox.js';
 import { RefreshTokenStore } from './state/refresh-tokens.js';
 import { Clock } from './state/clock.js';
-import { RuntimeChanges } from './state/runtime-changes.js';
+import { mintTokens, MintError, type MintOptions } from './grants/mint.js';
+import type { TokenResponse } from './grants/types.js';
+import { toAuth0User, type Auth0User } from './model/user-profile.js';
+import { Journal, type JournalEntry } from './state/journal.js';
+import { RuntimeChanges, type UserInput, type UserPatch } from './state/runtime-changes.js';
+import type { ClientConfig } from './config/schema.js';
 import { UserState } from './state/user-state.js';
 import { KeyStore, type TenantKey } from './tokens/key-store.js';
 
@@ -81,6 +86,7 @@ export class Emulator {
   /** Signing keys by tenant name (effective tenants are rebuilt on every runtime change). */
   readonly #keys = new Map<string, TenantKey>();
   readonly #changes = new RuntimeChanges();
+  readonly #journal = new Journal();
   readonly #users = new UserState();
   readonly #logListeners = new Set<(entry: ExtensionLogEntry) => void>();
   readonly #sandbox: Sandbox;
@@ -108,7 +114,11 @@ export class Emulator {
     this.#host = options.host ?? '127.0.0.1';
     this.#source = options.config;
     this.#onReload = options.onReload ?? (() => {});
-    const log = options.log ?? (() => {});
+    const userLog = options.log ?? (() => {});
+    const log = (entry: RequestLogEntry) => {
+      this.#journal.record(entry, new Date(this.#clock.now()));
+      userLog(entry);
+    };
     if (options.extensionLog) this.#logListeners.add(options.extensionLog);
     this.#sandbox = new Sandbox((entry) => {
       for (const listener of this.#logListeners) listener(entry);
@@ -170,6 +180,140 @@ export class Emulator {
       };
     }
     return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------
+  // Runtime changes. They outlive config reloads and are undone by reset(). `tenant` may be left out when the
+  // config has one tenant (or one marked default).
+
+  #tenantName(tenant: string | undefined): string {
+    if (tenant !== undefined) return tenant;
+    const root = this.#snapshot.rootTenant;
+    if (root) return root.name;
+    throw new Error(`Name the tenant: this config has several (${[...this.#snapshot.tenants.keys()].join(', ')}).`);
+  }
+
+  #changed(): void {
+    this.#snapshot = this.#changes.apply(this.#configSnapshot);
+  }
+
+  /** Adds a user to a connection (default: the tenant's Default Directory). Returns it as Auth0's API does. */
+  addUser(input: Omit<UserInput, 'connection'> & { connection?: string; tenant?: string }): Auth0User {
+    const { tenant: t, connection, ...fields } = input;
+    const tenant = this.#tenantName(t);
+    const conn = connection ?? this.#snapshot.tenants.get(tenant)?.defaultDirectory;
+    if (conn === undefined) throw new Error(`Name the connection: tenant ${tenant} has no default_directory.`);
+    const user = this.#changes.addUser(this.#snapshot, tenant, { ...fields, connection: conn }, new Date(this.#clock.now()));
+    this.#changed();
+    return toAuth0User(user, this.#users);
+  }
+
+  /** Changes a user's attributes; metadata merges at the root level and `null` removes a key. */
+  updateUser(userId: string, patch: UserPatch, options: { tenant?: string } = {}): Auth0User {
+    const user = this.#changes.updateUser(this.#snapshot, this.#tenantName(options.tenant), userId, patch, new Date(this.#clock.now()));
+    this.#changed();
+    return toAuth0User(user, this.#users);
+  }
+
+  blockUser(userId: string, options: { tenant?: string } = {}): Auth0User {
+    return this.updateUser(userId, { blocked: true }, options);
+  }
+
+  unblockUser(userId: string, options: { tenant?: string } = {}): Auth0User {
+    return this.updateUser(userId, { blocked: false }, options);
+  }
+
+  /** Removes a user; their refresh tokens stop working. Returns false when there was no such user. */
+  removeUser(userId: string, options: { tenant?: string } = {}): boolean {
+    const removed = this.#changes.removeUser(this.#snapshot, this.#tenantName(options.tenant), userId);
+    if (removed) this.#changed();
+    return removed;
+  }
+
+  /** A user by user_id, email or username, as Auth0's API returns it. */
+  getUser(idOrLogin: string, options: { tenant?: string } = {}): Auth0User | undefined {
+    const tenant = this.#snapshot.tenants.get(this.#tenantName(options.tenant));
+    if (!tenant) return undefined;
+    const key = idOrLogin.toLowerCase();
+    const user =
+      tenant.usersById.get(idOrLogin) ??
+      [...tenant.connections.values()].map((c) => c.byEmail.get(key) ?? c.byUsername.get(key)).find((u) => u !== undefined);
+    return user && toAuth0User(user, this.#users);
+  }
+
+  listUsers(options: { tenant?: string; connection?: string } = {}): Auth0User[] {
+    const tenant = this.#snapshot.tenants.get(this.#tenantName(options.tenant));
+    if (!tenant) return [];
+    return [...tenant.connections.values()]
+      .filter((c) => options.connection === undefined || c.name === options.connection)
+      .flatMap((c) => c.users.map((u) => toAuth0User(u, this.#users)));
+  }
+
+  /** Adds a client (Auth0's client fields, as in the config). */
+  addClient(input: Partial<ClientConfig> & { client_id: string; tenant?: string }): { client_id: string; name: string } {
+    const { tenant, ...config } = input;
+    const client = this.#changes.addClient(this.#snapshot, this.#tenantName(tenant), config);
+    this.#changed();
+    return { client_id: client.clientId, name: client.name };
+  }
+
+  /** Lets a client get client-credentials tokens for an API, with these scopes. */
+  addClientGrant(input: { client_id: string; audience: string; scope?: string[]; tenant?: string }): { client_id: string; audience: string; scope: string[] } {
+    const { tenant, ...grant } = input;
+    const created = this.#changes.addClientGrant(this.#snapshot, this.#tenantName(tenant), grant);
+    this.#changed();
+    return created;
+  }
+
+  removeClientGrant(input: { client_id: string; audience: string; tenant?: string }): boolean {
+    const removed = this.#changes.removeClientGrant(this.#snapshot, this.#tenantName(input.tenant), input.client_id, input.audience);
+    if (removed) this.#changed();
+    return removed;
+  }
+
+  /**
+   * Back to the loaded config: runtime users, clients and grants, metadata changes, refresh tokens, the
+   * journal and the clock are reset. Signing keys stay.
+   */
+  reset(): void {
+    this.#changes.reset();
+    this.#users.reset();
+    this.#refreshTokens.clear();
+    this.#journal.clear();
+    this.#clock.reset();
+    this.#changed();
+  }
+
+  /** Recent requests, oldest first: endpoint, grant, client, user and outcome. */
+  get journal(): JournalEntry[] {
+    return this.#journal.entries();
+  }
+
+  clearJournal(): void {
+    this.#journal.clear();
+  }
+
+  /**
+   * A full token response minted without a grant round-trip, through the same pipeline (scopes, rules,
+   * hooks, Actions, keys). With `user`: as a password login; without: as client credentials.
+   */
+  async mint(options: MintOptions): Promise<TokenResponse> {
+    const name = this.#tenantName(options.tenant);
+    const tenant = this.#snapshot.tenants.get(name);
+    if (!tenant) throw new MintError(`No tenant named "${name}".`);
+    return mintTokens(this.#env(tenant, this.tenants[name]!.issuer), options);
+  }
+
+  /** An access token (see mint). */
+  async accessToken(options: MintOptions): Promise<string> {
+    return (await this.mint(options)).access_token;
+  }
+
+  /** An ID token for a user (see mint); `openid` is added to the scopes. */
+  async idToken(options: MintOptions & { user: string }): Promise<string> {
+    const scope = typeof options.scope === 'string' ? options.scope : (options.scope ?? []).join(' ');
+    const response = await this.mint({ ...options, scope: /openid/.test(scope) ? scope : `openid ${scope}`.trim() });
+    return response.id_token!;
   }
 
   /** Follows what extension code prints, live; returns the function that stops following. */

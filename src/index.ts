@@ -1,4 +1,10 @@
-export { createEmulator, Emulator, PortInUseError, type EmulatorOptions, type TenantInfo } from './emulator.js';
+export { createEmulator, Emulator, PortInUseError, type EmulatorOptions, type ReloadEvent, type TenantInfo } from './emulator.js';
+export { MintError, type MintOptions } from './grants/mint.js';
+export type { TokenResponse } from './grants/types.js';
+export type { Auth0User } from './model/user-profile.js';
+export type { Clock } from './state/clock.js';
+export type { JournalEntry } from './state/journal.js';
+export { ChangeError, type UserInput, type UserPatch } from './state/runtime-changes.js';
 export { ConfigError, type ConfigProblem } from './config/load.js';
 export type { ConfigInput as AuthEmulatorConfig } from './config/schema.js';
 export type { RequestLogEntry } from './http/request-log.js';

@@ -342,6 +342,7 @@ describe('auth-emulator start', () => {
       tenant: 'dev',
       grant: 'password',
       client: 'trusted-app',
+      user: expect.stringMatching(/^auth0\|[0-9a-f]{24}$/),
     });
     expect(entries[1]).toMatchObject({ method: 'POST', path: '/oauth/token', tenant: 'dev', grant: 'client_credentials', client: 'trusted-app', status: 200 });
 

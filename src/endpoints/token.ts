@@ -13,6 +13,8 @@ export type TenantEnv = Omit<GrantContext, 'client' | 'params' | 'request'>;
 export interface ExchangeResult {
   response: TokenResponse;
   clientId: string;
+  /** The user the tokens were issued to (user grants). */
+  userId: string | undefined;
 }
 
 export async function exchange(env: TenantEnv, params: Params, authorization: string | undefined, request: RequestInfo): Promise<ExchangeResult> {
@@ -30,6 +32,7 @@ export async function exchange(env: TenantEnv, params: Params, authorization: st
     });
   }
   authenticateClient(client, credentials, grant.secretRequired);
-  const response = await grant.handle({ ...env, client, params, request });
-  return { response, clientId: client.clientId };
+  const outcome: { userId?: string } = {};
+  const response = await grant.handle({ ...env, client, params, request, outcome });
+  return { response, clientId: client.clientId, userId: outcome.userId };
 }

@@ -9,13 +9,44 @@ import { clientCredentialsScopes } from '../oauth/scopes.js';
 import { runClientExtensions } from '../extensions/run-client-extensions.js';
 import { releasedClaims } from '../tokens/claims.js';
 import { resolveAudience } from './audience.js';
-import type { Grant } from './types.js';
+import type { Api } from '../model/tenant.js';
+import type { Grant, GrantContext, TokenResponse } from './types.js';
+
+export interface ClientTokenOptions {
+  lifetime?: number;
+  issuedAt?: number;
+  notBefore?: number;
+}
+
+/** Runs the credentials-exchange extensions and signs the M2M token (also used by minting). */
+export async function issueClientToken(ctx: GrantContext, api: Api, scopes: readonly string[], requested: readonly string[], options: ClientTokenOptions = {}): Promise<TokenResponse> {
+  const { client, issuer } = ctx;
+  const draft = await runClientExtensions(ctx.extensions, ctx, api, scopes, requested);
+  const scope = draft.scopes.join(' ');
+  const iat = options.issuedAt ?? ctx.now();
+  const lifetime = options.lifetime ?? api.tokenLifetime;
+  // Claim order of a real Auth0 client-credentials token (reference §5.2).
+  const claims = {
+    iss: issuer,
+    sub: `${client.clientId}@clients`,
+    aud: api.identifier,
+    iat,
+    exp: iat + lifetime,
+    ...(options.notBefore === undefined ? {} : { nbf: options.notBefore }),
+    azp: client.clientId,
+    scope,
+    gty: 'client-credentials',
+    ...releasedClaims(draft.accessToken, draft.scopes),
+  };
+  const accessToken = await (api.hsSigner ?? ctx.key.signer).sign(claims);
+  return { access_token: accessToken, scope, expires_in: lifetime, token_type: 'Bearer' };
+}
 
 export const clientCredentialsGrant: Grant = {
   grantType: 'client_credentials',
   secretRequired: true,
   async handle(ctx) {
-    const { tenant, client, params, issuer } = ctx;
+    const { tenant, client, params } = ctx;
     const api = resolveAudience(tenant, params);
     // Seen on real tenants when neither `audience` nor a default audience is given.
     if (!api) throw new AccessDenied('Non-global clients are not allowed access to APIv1');
@@ -26,22 +57,6 @@ export const clientCredentialsGrant: Grant = {
       );
     }
     const requested = splitScope(params.scope);
-    const draft = await runClientExtensions(ctx.extensions, ctx, api, clientCredentialsScopes(requested, grantScopes), requested);
-    const scope = draft.scopes.join(' ');
-    const iat = ctx.now();
-    // Claim order of a real Auth0 client-credentials token (reference §5.2).
-    const claims = {
-      iss: issuer,
-      sub: `${client.clientId}@clients`,
-      aud: api.identifier,
-      iat,
-      exp: iat + api.tokenLifetime,
-      azp: client.clientId,
-      scope,
-      gty: 'client-credentials',
-      ...releasedClaims(draft.accessToken, draft.scopes),
-    };
-    const accessToken = await (api.hsSigner ?? ctx.key.signer).sign(claims);
-    return { access_token: accessToken, scope, expires_in: api.tokenLifetime, token_type: 'Bearer' };
+    return issueClientToken(ctx, api, clientCredentialsScopes(requested, grantScopes), requested);
   },
 };

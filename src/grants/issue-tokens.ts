@@ -29,13 +29,19 @@ export interface UserTokenRequest {
   readonly refresh: { issue: boolean; family?: string };
   /** The refresh grant always returns `scope`; the password grants only when it differs from the request. */
   readonly alwaysReturnScope: boolean;
+  /** Minting only: a lifetime (seconds) for both tokens, an issue time, and a not-before time (epoch seconds). */
+  readonly lifetime?: number;
+  readonly issuedAt?: number;
+  readonly notBefore?: number;
 }
 
 export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest): Promise<TokenResponse> {
   const { issuer, client, key } = ctx;
   const { user, api, scopes } = req;
-  const iat = ctx.now();
+  const iat = req.issuedAt ?? ctx.now();
   const openid = scopes.includes('openid');
+  const nbf = req.notBefore === undefined ? {} : { nbf: req.notBefore };
+  if (ctx.outcome) ctx.outcome.userId = user.userId;
   const users = ctx.extensions.users;
   const draft = await runUserExtensions(
     ctx.extensions,
@@ -60,13 +66,13 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
   let accessToken: Promise<string>;
   let expiresIn: number;
   if (api) {
-    expiresIn = api.tokenLifetime;
+    expiresIn = req.lifetime ?? api.tokenLifetime;
     // Only RS256 APIs get the /userinfo audience (seed 003, reference §5.2).
     const aud = openid && api.signingAlg === 'RS256' ? [api.identifier, `${issuer}userinfo`] : api.identifier;
-    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, scope, gty: req.gty, azp: client.clientId, ...releasedClaims(draft.accessToken, scopes) };
+    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, ...nbf, scope, gty: req.gty, azp: client.clientId, ...releasedClaims(draft.accessToken, scopes) };
     accessToken = (api.hsSigner ?? key.signer).sign(claims);
   } else {
-    expiresIn = OPAQUE_TOKEN_LIFETIME;
+    expiresIn = req.lifetime ?? OPAQUE_TOKEN_LIFETIME;
     accessToken = sealOpaqueToken({ sub: user.userId, azp: client.clientId, scope, iat, exp: iat + expiresIn }, key.opaqueKey, issuer);
   }
 
@@ -77,7 +83,8 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
         sub: user.userId,
         aud: client.clientId,
         iat,
-        exp: iat + client.idTokenLifetime,
+        exp: iat + (req.lifetime ?? client.idTokenLifetime),
+        ...nbf,
         ...releasedClaims(draft.idToken, scopes),
       })
     : undefined;

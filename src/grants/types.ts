@@ -26,6 +26,8 @@ export interface GrantContext {
   readonly request: RequestInfo;
   /** Epoch seconds, from the emulator's clock. */
   now(): number;
+  /** Filled in by the grant: whom the tokens were issued to (for the request journal). */
+  readonly outcome?: { userId?: string };
 }
 
 /** Auth0's token response, in the order Auth0 sends the fields. */

@@ -17,6 +17,8 @@ export interface RequestLogEntry {
   tenant?: string;
   grant?: string;
   client?: string;
+  /** The user the tokens were issued to, when a grant resolved one. */
+  user?: string;
   error?: string;
   detail?: string;
 }
@@ -31,10 +33,11 @@ export function requestLog(write: (entry: RequestLogEntry) => void) {
       await next();
     } finally {
       const entry: RequestLogEntry = { id, method: ctx.method, path, status: ctx.status, ms: Math.round((performance.now() - start) * 10) / 10 };
-      const state = ctx.state as { tenant?: Tenant; grant?: string; client?: string; error?: OAuthError };
+      const state = ctx.state as { tenant?: Tenant; grant?: string; client?: string; user?: string; error?: OAuthError };
       if (state.tenant) entry.tenant = state.tenant.name;
       if (state.grant) entry.grant = state.grant;
       if (state.client) entry.client = state.client;
+      if (state.user) entry.user = state.user;
       if (state.error) {
         entry.error = state.error.error;
         if (state.error.logDetail) entry.detail = state.error.logDetail;

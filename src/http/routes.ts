@@ -53,7 +53,7 @@ const MAX_ISSUERS_PER_TENANT = 32;
 
 export function tenantRouter(deps: RouteDeps): Router {
   const router = new Router();
-  const state = (ctx: Context) => ctx.state as TenantState & { grant?: string; client?: string };
+  const state = (ctx: Context) => ctx.state as TenantState & { grant?: string; client?: string; user?: string };
 
   router.post('/oauth/token', async (ctx) => {
     const { tenant, issuer } = state(ctx);
@@ -71,6 +71,7 @@ export function tenantRouter(deps: RouteDeps): Router {
       throw err;
     });
     state(ctx).client = result.clientId;
+    if (result.userId) state(ctx).user = result.userId;
     ctx.body = result.response;
   });
 

@@ -42,6 +42,12 @@ async function fromPrivateKey(privateKey: KeyObject): Promise<TenantKey> {
   };
 }
 
+/**
+ * Keys of memory-only emulators, shared by every instance in this process: a test suite that starts an
+ * emulator per file pays for RSA key generation once per tenant name, not once per start.
+ */
+const processKeys = new Map<string, Promise<TenantKey>>();
+
 export class KeyStore {
   readonly #dir: string | undefined;
   readonly #keys = new Map<string, Promise<TenantKey>>();
@@ -56,7 +62,13 @@ export class KeyStore {
     const cacheKey = `${tenant}\n${keyFile ?? ''}`;
     let key = this.#keys.get(cacheKey);
     if (!key) {
-      key = keyFile ? this.#readKeyFile(keyFile) : this.#loadOrCreate(tenant);
+      if (keyFile) key = this.#readKeyFile(keyFile);
+      else if (this.#dir) key = this.#loadOrCreate(tenant);
+      else {
+        key = processKeys.get(tenant) ?? this.#loadOrCreate(tenant);
+        processKeys.set(tenant, key);
+        key.catch(() => processKeys.delete(tenant));
+      }
       this.#keys.set(cacheKey, key);
       key.catch(() => this.#keys.delete(cacheKey));
     }
