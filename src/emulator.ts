@@ -131,6 +131,7 @@ export class Emulator {
       log,
       onUnexpected: onError,
       subscribeLogs: (listener) => this.onExtensionLog(listener),
+      management: this,
     });
   }
 

@@ -2,6 +2,7 @@
  * Checks that span several places of the config (references and duplicates), which a per-field schema
  * cannot express. Each finding carries the path of the offending value, so the loader can give its line.
  */
+import { MANAGEMENT_SCOPES, isManagementAudience } from '../management/api.js';
 import type { Config } from './schema.js';
 
 export interface ConfigIssue {
@@ -63,6 +64,12 @@ export function crossCheck(config: Config): ConfigIssue[] {
     });
     tenant.client_grants.forEach((grant, i) => {
       if (!clients.has(grant.client_id)) add(at('client_grants', i, 'client_id'), `no client with client_id "${grant.client_id}" in this tenant`);
+      if (isManagementAudience(grant.audience)) {
+        grant.scope.forEach((s, k) => {
+          if (!(MANAGEMENT_SCOPES as readonly string[]).includes(s)) add(at('client_grants', i, 'scope', k), `"${s}" is not a Management API scope (${MANAGEMENT_SCOPES.join(', ')})`);
+        });
+        return;
+      }
       if (!apis.has(grant.audience)) add(at('client_grants', i, 'audience'), `no API with identifier "${grant.audience}" in this tenant`);
       const api = tenant.apis.find((a) => a.identifier === grant.audience);
       if (api) {

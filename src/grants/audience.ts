@@ -1,3 +1,4 @@
+import { managementApi } from '../management/api.js';
 import type { Api, Tenant } from '../model/tenant.js';
 import { AccessDenied } from '../oauth/errors.js';
 import type { Params } from '../oauth/params.js';
@@ -6,10 +7,13 @@ import type { Params } from '../oauth/params.js';
  * The API a token is for: `audience`, else the tenant's `default_audience`, else none (an opaque token for
  * /userinfo). An audience that names no API is Auth0's 403 "Service not found: <audience>".
  */
-export function resolveAudience(tenant: Tenant, params: Params): Api | undefined {
+export function resolveAudience(tenant: Tenant, params: Params, issuer?: string): Api | undefined {
   const audience = params.audience || tenant.defaultAudience;
   if (audience === undefined) return undefined;
   const api = tenant.apis.get(audience);
-  if (!api) throw new AccessDenied(`Service not found: ${audience}`);
-  return api;
+  if (api) return api;
+  // The Management API, for client credentials (`issuer` is passed only there).
+  // NOTE(emulator): user flows cannot get Management API tokens here.
+  if (issuer !== undefined && audience === `${issuer}api/v2/`) return managementApi(issuer);
+  throw new AccessDenied(`Service not found: ${audience}`);
 }

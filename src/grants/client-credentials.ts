@@ -8,6 +8,7 @@ import { splitScope } from '../oauth/params.js';
 import { clientCredentialsScopes } from '../oauth/scopes.js';
 import { runClientExtensions } from '../extensions/run-client-extensions.js';
 import { releasedClaims } from '../tokens/claims.js';
+import { isManagementAudience, managementGrant } from '../management/api.js';
 import { resolveAudience } from './audience.js';
 import type { Api } from '../model/tenant.js';
 import type { Grant, GrantContext, TokenResponse } from './types.js';
@@ -47,10 +48,10 @@ export const clientCredentialsGrant: Grant = {
   secretRequired: true,
   async handle(ctx) {
     const { tenant, client, params } = ctx;
-    const api = resolveAudience(tenant, params);
+    const api = resolveAudience(tenant, params, ctx.issuer);
     // Seen on real tenants when neither `audience` nor a default audience is given.
     if (!api) throw new AccessDenied('Non-global clients are not allowed access to APIv1');
-    const grantScopes = tenant.clientGrants.get(grantKey(client.clientId, api.identifier));
+    const grantScopes = tenant.clientGrants.get(grantKey(client.clientId, api.identifier)) ?? (isManagementAudience(api.identifier) ? managementGrant(tenant, client.clientId) : undefined);
     if (!grantScopes) {
       throw new AccessDenied(
         `Client is not authorized to access "${api.identifier}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,

@@ -59,7 +59,7 @@ export async function mintTokens(env: TenantEnv, options: MintOptions): Promise<
   const ctx: GrantContext = { ...env, client, params, request: { id: 'minted', ip: '127.0.0.1', userAgent: 'auth-emulator mint', hostname: 'localhost' } };
   let api;
   try {
-    api = resolveAudience(tenant, params);
+    api = resolveAudience(tenant, params, env.issuer);
   } catch (err) {
     throw new MintError((err as Error).message);
   }

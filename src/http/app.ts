@@ -10,10 +10,11 @@ import { controlPlane } from './control-logs.js';
 import { cors } from './cors.js';
 import { errorMiddleware } from './render-error.js';
 import { requestLog, type RequestLogEntry } from './request-log.js';
+import { managementRouter, type ManagementDeps } from './management-routes.js';
 import { routeFallbacks, tenantRouter, type RouteDeps } from './routes.js';
 import { tenantMiddleware } from './tenant.js';
 
-export interface AppDeps extends RouteDeps {
+export interface AppDeps extends RouteDeps, ManagementDeps {
   snapshot(): Snapshot;
   /** Host (and port) to use for issuers when a request has no Host header. */
   fallbackHost(): string;
@@ -34,7 +35,9 @@ export function createApp(deps: AppDeps): Koa {
   app.use(controlPlane(deps.subscribeLogs));
   app.use(tenantMiddleware(deps.snapshot, deps.fallbackHost));
   app.use(routeFallbacks());
+  const management = managementRouter(deps);
   app.use(router.routes());
+  app.use(management.routes());
   app.use(router.allowedMethods());
   return app;
 }

@@ -27,6 +27,23 @@ async function readText(ctx: Context): Promise<string> {
   }
 }
 
+/** JSON.parse that drops `__proto__` keys at every level, so no body can reach an object's prototype. */
+export function parseJson(text: string): unknown {
+  return JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value));
+}
+
+/** A JSON body as data (the Management API); an empty body is `{}`. */
+export async function readJsonBody(ctx: Context): Promise<unknown> {
+  if (ctx.is('application/json') === false) throw new InvalidRequest('Send a JSON body (Content-Type: application/json)');
+  const text = await readText(ctx);
+  if (text.trim() === '') return {};
+  try {
+    return parseJson(text);
+  } catch {
+    throw new InvalidRequest('Malformed JSON body');
+  }
+}
+
 // NOTE(emulator): the descriptions for malformed bodies and unsupported content types are ours; Auth0's
 // are not documented. Query parameters are ignored, as Auth0 reads the token request from the body only.
 export async function readParams(ctx: Context): Promise<Params> {
@@ -43,7 +60,7 @@ export async function readParams(ctx: Context): Promise<Params> {
     if (text.trim() === '') return toParams([]);
     let data: unknown;
     try {
-      data = JSON.parse(text);
+      data = parseJson(text);
     } catch {
       throw new InvalidRequest('Malformed JSON body');
     }

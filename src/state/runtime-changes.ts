@@ -8,6 +8,7 @@ import { clientGrantSchema, clientSchema, userSchema, type ClientConfig, type Us
 import type { Snapshot } from '../model/snapshot.js';
 import { buildClient, grantKey, type Client, type Connection, type Tenant } from '../model/tenant.js';
 import { buildUser, stableUserId, type User } from '../model/user.js';
+import { isManagementAudience } from '../management/api.js';
 import { OverlayMap } from './overlay-map.js';
 
 /** A runtime change that cannot be made; `status` follows the Management API (400, 404, 409). */
@@ -120,7 +121,7 @@ export class RuntimeChanges {
     const tenant = requireTenant(snapshot, tenantName);
     const grant = parse(clientGrantSchema, input);
     if (!tenant.clients.has(grant.client_id)) throw new ChangeError(404, 'inexistent_client', `No client with client_id "${grant.client_id}".`);
-    if (!tenant.apis.has(grant.audience)) throw new ChangeError(404, 'inexistent_resource_server', `No API with identifier "${grant.audience}".`);
+    if (!tenant.apis.has(grant.audience) && !isManagementAudience(grant.audience)) throw new ChangeError(404, 'inexistent_resource_server', `No API with identifier "${grant.audience}".`);
     const key = grantKey(grant.client_id, grant.audience);
     if (tenant.clientGrants.has(key)) throw new ChangeError(409, 'conflict', 'A client grant for this client and audience already exists.');
     this.#changes(tenantName).grants.set(key, grant.scope);

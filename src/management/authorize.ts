@@ -1,0 +1,28 @@
+/**
+ * Management API authorization: a Bearer access token signed by the tenant's key, unexpired, whose `aud`
+ * is `<issuer>api/v2/`, carrying one of the scopes the endpoint needs.
+ */
+import { errors, jwtVerify } from 'jose';
+import type { TenantKey } from '../tokens/key-store.js';
+import { ManagementError } from './errors.js';
+
+// NOTE(emulator): the 401 texts follow what Auth0's Management API answers as far as public reports show.
+export async function authorize(authorization: string | undefined, key: TenantKey, issuer: string, nowSeconds: number, anyOf: readonly string[]): Promise<void> {
+  const match = authorization === undefined ? null : /^Bearer +(\S+)$/i.exec(authorization.trim());
+  if (!match) throw new ManagementError(401, 'Missing authentication');
+  let scopes: string[];
+  try {
+    const { payload } = await jwtVerify(match[1]!, key.publicKey, {
+      algorithms: ['RS256'],
+      audience: `${issuer}api/v2/`,
+      currentDate: new Date(nowSeconds * 1000),
+    });
+    scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
+  } catch (err) {
+    if (err instanceof errors.JWTExpired) throw new ManagementError(401, 'Expired token received for JSON Web Token validation');
+    throw new ManagementError(401, 'Invalid token', undefined, (err as Error).message);
+  }
+  if (!anyOf.some((s) => scopes.includes(s))) {
+    throw new ManagementError(403, `Insufficient scope, expected any of: ${anyOf.join(',')}`, 'insufficient_scope');
+  }
+}

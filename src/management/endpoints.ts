@@ -1,0 +1,121 @@
+/**
+ * The Management API v2 subset test suites call: users (CRUD, search by `q`, by email), clients (read) and
+ * client grants (read, create, delete), with Auth0's request and response shapes. Changes are runtime
+ * state: they survive reloads of the config and are undone by reset().
+ */
+import { createHash } from 'node:crypto';
+import type { Auth0User } from '../model/user-profile.js';
+import type { Snapshot } from '../model/snapshot.js';
+import { ChangeError, type UserInput, type UserPatch } from '../state/runtime-changes.js';
+import { ManagementError } from './errors.js';
+import { parseUserQuery } from './query.js';
+
+/** What the endpoints need from the emulator (it implements this). */
+export interface ManagementBackend {
+  readonly snapshot: Snapshot;
+  addUser(input: UserInput & { tenant?: string }): Auth0User;
+  updateUser(userId: string, patch: UserPatch, options: { tenant?: string }): Auth0User;
+  removeUser(userId: string, options: { tenant?: string }): boolean;
+  getUser(idOrLogin: string, options: { tenant?: string }): Auth0User | undefined;
+  listUsers(options: { tenant?: string }): Auth0User[];
+  addClientGrant(input: { client_id: string; audience: string; scope?: string[]; tenant?: string }): { client_id: string; audience: string; scope: string[] };
+  removeClientGrant(input: { client_id: string; audience: string; tenant?: string }): boolean;
+}
+
+function change<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof ChangeError) throw new ManagementError(err.status, err.message, err.code);
+    throw err;
+  }
+}
+
+function body(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ManagementError(400, 'Payload validation error: the body must be a JSON object.', 'invalid_body');
+  return value as Record<string, unknown>;
+}
+
+export function createUser(backend: ManagementBackend, tenant: string, input: unknown): Auth0User {
+  const { connection, verify_email: _verify, ...fields } = body(input);
+  if (typeof connection !== 'string') throw new ManagementError(400, "Payload validation error: 'Missing required property: connection'.", 'invalid_body');
+  return change(() => backend.addUser({ ...(fields as Omit<UserInput, 'connection'>), connection, tenant }));
+}
+
+export function getUser(backend: ManagementBackend, tenant: string, id: string): Auth0User {
+  const user = backend.getUser(id, { tenant });
+  if (!user || user.user_id !== id) throw new ManagementError(404, 'The user does not exist.', 'inexistent_user');
+  return user;
+}
+
+export function updateUser(backend: ManagementBackend, tenant: string, id: string, input: unknown): Auth0User {
+  const { connection: _c, client_id: _id, ...patch } = body(input);
+  getUser(backend, tenant, id);
+  return change(() => backend.updateUser(id, patch as UserPatch, { tenant }));
+}
+
+/** Only app_metadata/user_metadata changes: `update:users_app_metadata` is enough. */
+export const onlyMetadata = (input: unknown) =>
+  input !== null && typeof input === 'object' && Object.keys(input).every((k) => k === 'app_metadata' || k === 'user_metadata');
+
+export function deleteUser(backend: ManagementBackend, tenant: string, id: string): void {
+  change(() => backend.removeUser(id, { tenant }));
+}
+
+export function searchUsers(backend: ManagementBackend, tenant: string, query: Record<string, string | undefined>): Auth0User[] | Record<string, unknown> {
+  const all = backend.listUsers({ tenant });
+  const matching = query.q ? all.filter(parseUserQuery(query.q)) : all;
+  const perPage = Math.min(Math.max(Number(query.per_page ?? 50) || 50, 1), 100);
+  const page = Math.max(Number(query.page ?? 0) || 0, 0);
+  const users = matching.slice(page * perPage, page * perPage + perPage);
+  if (query.include_totals === 'true') return { start: page * perPage, limit: perPage, length: users.length, total: matching.length, users };
+  return users;
+}
+
+export function usersByEmail(backend: ManagementBackend, tenant: string, email: string | undefined): Auth0User[] {
+  if (!email) throw new ManagementError(400, "Query validation error: 'Missing required property: email'.", 'invalid_query_string');
+  const want = email.toLowerCase();
+  return backend.listUsers({ tenant }).filter((u) => u.email === want);
+}
+
+export function listClients(backend: ManagementBackend, tenant: string) {
+  const t = backend.snapshot.tenants.get(tenant);
+  // NOTE(emulator): secrets are never listed (Auth0 needs read:client_keys for them).
+  return [...(t?.clients.values() ?? [])].map((c) => ({
+    client_id: c.clientId,
+    name: c.name,
+    app_type: c.appType,
+    token_endpoint_auth_method: c.authMethod,
+    grant_types: [...c.grantTypes],
+    client_metadata: c.metadata,
+    jwt_configuration: { lifetime_in_seconds: c.idTokenLifetime, alg: c.idTokenAlg },
+    is_first_party: true,
+  }));
+}
+
+const grantId = (clientId: string, audience: string) => `cgr_${createHash('sha256').update(`${clientId}\n${audience}`).digest('hex').slice(0, 16)}`;
+
+export function listClientGrants(backend: ManagementBackend, tenant: string, query: Record<string, string | undefined>) {
+  const t = backend.snapshot.tenants.get(tenant);
+  return [...(t?.clientGrants ?? [])]
+    .map(([key, scope]) => {
+      const [client_id, audience] = key.split('\n') as [string, string];
+      return { id: grantId(client_id, audience), client_id, audience, scope: [...scope] };
+    })
+    .filter((g) => (!query.audience || g.audience === query.audience) && (!query.client_id || g.client_id === query.client_id));
+}
+
+export function createClientGrant(backend: ManagementBackend, tenant: string, input: unknown) {
+  const { client_id, audience, scope } = body(input);
+  if (typeof client_id !== 'string' || typeof audience !== 'string') {
+    throw new ManagementError(400, "Payload validation error: 'Missing required property: client_id, audience'.", 'invalid_body');
+  }
+  const created = change(() => backend.addClientGrant({ tenant, client_id, audience, scope: Array.isArray(scope) ? scope.map(String) : [] }));
+  return { id: grantId(created.client_id, created.audience), ...created };
+}
+
+export function deleteClientGrant(backend: ManagementBackend, tenant: string, id: string): void {
+  const grant = listClientGrants(backend, tenant, {}).find((g) => g.id === id);
+  if (!grant) throw new ManagementError(404, 'The client grant does not exist.', 'inexistent_client_grant');
+  change(() => backend.removeClientGrant({ tenant, client_id: grant.client_id, audience: grant.audience }));
+}
