@@ -116,7 +116,8 @@ export class Emulator {
     this.#onReload = options.onReload ?? (() => {});
     const userLog = options.log ?? (() => {});
     const log = (entry: RequestLogEntry) => {
-      this.#journal.record(entry, new Date(this.#clock.now()));
+      // The journal is about the app under test: control-plane calls are the test's own, left out.
+      if (!entry.path.startsWith('/__emulator')) this.#journal.record(entry, new Date(this.#clock.now()));
       userLog(entry);
     };
     if (options.extensionLog) this.#logListeners.add(options.extensionLog);
@@ -130,8 +131,8 @@ export class Emulator {
       fallbackHost: () => (this.#url ? new URL(this.#url).host : 'localhost'),
       log,
       onUnexpected: onError,
-      subscribeLogs: (listener) => this.onExtensionLog(listener),
       management: this,
+      control: this,
     });
   }
 

@@ -4,9 +4,8 @@
  * resolution → routes.
  */
 import Koa from 'koa';
-import type { ExtensionLogEntry } from '../extensions/sandbox.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { controlPlane } from './control-logs.js';
+import { controlPlane, type ControlBackend } from './control-plane.js';
 import { cors } from './cors.js';
 import { errorMiddleware } from './render-error.js';
 import { requestLog, type RequestLogEntry } from './request-log.js';
@@ -20,7 +19,7 @@ export interface AppDeps extends RouteDeps, ManagementDeps {
   fallbackHost(): string;
   log(entry: RequestLogEntry): void;
   onUnexpected(err: unknown): void;
-  subscribeLogs(listener: (entry: ExtensionLogEntry) => void): () => void;
+  control: ControlBackend;
 }
 
 export function createApp(deps: AppDeps): Koa {
@@ -32,7 +31,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestLog(deps.log));
   app.use(errorMiddleware((err) => deps.onUnexpected(err)));
   app.use(cors);
-  app.use(controlPlane(deps.subscribeLogs));
+  app.use(controlPlane(deps.control));
   app.use(tenantMiddleware(deps.snapshot, deps.fallbackHost));
   app.use(routeFallbacks());
   const management = managementRouter(deps);

@@ -1,0 +1,167 @@
+/**
+ * The control plane, for tests written in any language: /__emulator/… (outside every tenant's URL space).
+ * It answers loopback clients only; never expose it. Everything here is also on the programmatic API.
+ *
+ *   POST   /__emulator/reset                      back to the loaded config
+ *   GET    /__emulator/users[?tenant=]            list users        POST  add one (JSON: connection?, email, password…)
+ *   PATCH  /__emulator/users/:id                  update            DELETE remove
+ *   POST   /__emulator/users/:id/block | unblock
+ *   GET    /__emulator/clock                      {now, frozen}     POST  {freeze?, unfreeze?, set?, advance?}
+ *   GET    /__emulator/journal                    recent requests   DELETE clear it
+ *   POST   /__emulator/tokens                     mint (JSON: tenant?, client, user?, audience?, scope?, expiresIn?, notBefore?)
+ *   GET    /__emulator/logs[?tenant=]             extension output, as server-sent events
+ */
+import { PassThrough } from 'node:stream';
+import { Router } from '@koa/router';
+import type { Context, Next } from 'koa';
+import type { ExtensionLogEntry } from '../extensions/sandbox.js';
+import { MintError, type MintOptions } from '../grants/mint.js';
+import type { TokenResponse } from '../grants/types.js';
+import type { Auth0User } from '../model/user-profile.js';
+import { AccessDenied, InvalidRequest, MethodNotAllowed, NotFound, OAuthError } from '../oauth/errors.js';
+import type { Clock } from '../state/clock.js';
+import type { JournalEntry } from '../state/journal.js';
+import { ChangeError, type UserInput, type UserPatch } from '../state/runtime-changes.js';
+import { readJsonBody } from './body.js';
+
+export const CONTROL_PREFIX = '/__emulator';
+const HEARTBEAT_MS = 15_000;
+
+/** What the control plane needs from the emulator (it implements this). */
+export interface ControlBackend {
+  readonly clock: Clock;
+  readonly journal: JournalEntry[];
+  reset(): void;
+  clearJournal(): void;
+  addUser(input: Omit<UserInput, 'connection'> & { connection?: string; tenant?: string }): Auth0User;
+  updateUser(userId: string, patch: UserPatch, options: { tenant?: string }): Auth0User;
+  removeUser(userId: string, options: { tenant?: string }): boolean;
+  listUsers(options: { tenant?: string }): Auth0User[];
+  mint(options: MintOptions): Promise<TokenResponse>;
+  onExtensionLog(listener: (entry: ExtensionLogEntry) => void): () => void;
+}
+
+const isLoopback = (address: string | undefined) => address === '::1' || address?.startsWith('127.') === true || address?.startsWith('::ffff:127.') === true;
+
+/** Runtime-change and mint failures as OAuth-style errors with the right status. */
+async function attempt<T>(fn: () => T | Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof ChangeError) throw new OAuthError(err.status, err.code, err.message);
+    if (err instanceof MintError) throw new InvalidRequest(err.message);
+    if (err instanceof Error && /^Name the (tenant|connection)/.test(err.message)) throw new InvalidRequest(err.message);
+    throw err;
+  }
+}
+
+const tenantOf = (ctx: Context) => (typeof ctx.query.tenant === 'string' && ctx.query.tenant ? ctx.query.tenant : undefined);
+
+function object(value: unknown): Record<string, unknown> {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new InvalidRequest('The body must be a JSON object');
+  return value as Record<string, unknown>;
+}
+
+function time(value: unknown, name: string): number {
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? Date.parse(value) : NaN;
+  if (!Number.isFinite(ms)) throw new InvalidRequest(`${name} must be an ISO date or epoch milliseconds`);
+  return ms;
+}
+
+export function controlPlane(backend: ControlBackend) {
+  const router = new Router({ prefix: CONTROL_PREFIX });
+
+  router.post('/reset', (ctx) => {
+    backend.reset();
+    ctx.status = 204;
+  });
+
+  router.get('/users', async (ctx) => {
+    ctx.body = await attempt(() => backend.listUsers({ tenant: tenantOf(ctx) }));
+  });
+  router.post('/users', async (ctx) => {
+    const body = object(await readJsonBody(ctx));
+    ctx.body = await attempt(() => backend.addUser({ ...(body as unknown as UserInput), tenant: tenantOf(ctx) ?? (body.tenant as string | undefined) }));
+    ctx.status = 201;
+  });
+  router.patch('/users/:id', async (ctx) => {
+    const patch = object(await readJsonBody(ctx)) as UserPatch;
+    ctx.body = await attempt(() => backend.updateUser(ctx.params.id!, patch, { tenant: tenantOf(ctx) }));
+  });
+  router.post('/users/:id/block', async (ctx) => {
+    ctx.body = await attempt(() => backend.updateUser(ctx.params.id!, { blocked: true }, { tenant: tenantOf(ctx) }));
+  });
+  router.post('/users/:id/unblock', async (ctx) => {
+    ctx.body = await attempt(() => backend.updateUser(ctx.params.id!, { blocked: false }, { tenant: tenantOf(ctx) }));
+  });
+  router.delete('/users/:id', async (ctx) => {
+    if (!(await attempt(() => backend.removeUser(ctx.params.id!, { tenant: tenantOf(ctx) })))) throw new NotFound(`No user ${ctx.params.id}`);
+    ctx.status = 204;
+  });
+
+  const clockState = () => ({ now: new Date(backend.clock.now()).toISOString(), frozen: backend.clock.frozen });
+  router.get('/clock', (ctx) => {
+    ctx.body = clockState();
+  });
+  router.post('/clock', async (ctx) => {
+    const body = object(await readJsonBody(ctx));
+    if (body.unfreeze === true) backend.clock.unfreeze();
+    if (body.freeze !== undefined && body.freeze !== false) backend.clock.freeze(body.freeze === true ? undefined : time(body.freeze, 'freeze'));
+    if (body.set !== undefined) backend.clock.set(time(body.set, 'set'));
+    if (body.advance !== undefined) {
+      if (typeof body.advance !== 'number' || !Number.isFinite(body.advance)) throw new InvalidRequest('advance must be a number of milliseconds');
+      backend.clock.advance(body.advance);
+    }
+    if (body.reset === true) backend.clock.reset();
+    ctx.body = clockState();
+  });
+
+  router.get('/journal', (ctx) => {
+    ctx.body = backend.journal;
+  });
+  router.delete('/journal', (ctx) => {
+    backend.clearJournal();
+    ctx.status = 204;
+  });
+
+  router.post('/tokens', async (ctx) => {
+    const body = object(await readJsonBody(ctx));
+    if (typeof body.client !== 'string') throw new InvalidRequest('Missing required parameter: client');
+    ctx.set('Cache-Control', 'no-store');
+    ctx.body = await attempt(() => backend.mint(body as unknown as MintOptions));
+  });
+
+  router.get('/logs', (ctx) => {
+    const tenant = tenantOf(ctx);
+    const stream = new PassThrough();
+    ctx.req.socket.setTimeout(0);
+    ctx.set('Content-Type', 'text/event-stream; charset=utf-8');
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.set('X-Accel-Buffering', 'no');
+    ctx.status = 200;
+    ctx.body = stream;
+    stream.write(': auth-emulator extension logs\n\n');
+    const unsubscribe = backend.onExtensionLog((entry) => {
+      if (tenant === undefined || entry.tenant === tenant) stream.write(`data: ${JSON.stringify(entry)}\n\n`);
+    });
+    const heartbeat = setInterval(() => stream.write(': ping\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    ctx.req.socket.once('close', () => {
+      unsubscribe();
+      clearInterval(heartbeat);
+      stream.end();
+    });
+  });
+
+  const routes = router.routes();
+  const methods = router.allowedMethods();
+  return async function control(ctx: Context, next: Next): Promise<void> {
+    if (ctx.path !== CONTROL_PREFIX && !ctx.path.startsWith(`${CONTROL_PREFIX}/`)) return next();
+    if (!isLoopback(ctx.socket.remoteAddress)) throw new AccessDenied('The /__emulator endpoints answer loopback clients only');
+    await routes(ctx as never, async () => {
+      await methods(ctx as never, async () => {});
+    });
+    if (ctx.status === 405) throw new MethodNotAllowed(ctx.response.get('Allow').split(/,\s*/));
+    if (ctx.status === 404 && ctx.body == null) throw new NotFound(`Not found: ${ctx.method} ${ctx.path}`);
+  };
+}
