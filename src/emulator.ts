@@ -99,6 +99,8 @@ export class Emulator {
   #server: Server | undefined;
   #url: string | undefined;
   readonly #source: EmulatorOptions['config'];
+  /** Config users without timestamps get this one, on every reload, so their claims do not shift. */
+  readonly #loadedAt: string;
   readonly #onReload: (event: ReloadEvent) => void;
   #watcher: ConfigWatcher | undefined;
   /** Reloads run one at a time; a change during a reload triggers one more. */
@@ -113,6 +115,7 @@ export class Emulator {
     this.#clock = new Clock(options.clock);
     this.#host = options.host ?? '127.0.0.1';
     this.#source = options.config;
+    this.#loadedAt = snapshot.loadedAt;
     this.#onReload = options.onReload ?? (() => {});
     const userLog = options.log ?? (() => {});
     const log = (entry: RequestLogEntry) => {
@@ -372,7 +375,7 @@ export class Emulator {
         event = { ok: false, missing: true, error: new Error(`${previous.configFile} was deleted; the last good config keeps serving until it is back.`) };
       } else {
         const { loaded, file } = await readConfig(this.#source);
-        const next = buildSnapshot(loaded, file);
+        const next = buildSnapshot(loaded, file, this.#loadedAt);
         await this.#loadKeys(next);
         const changedCode = new Set(
           [...next.tenants.values()].filter((t) => extensionHashes(t) !== (previous.tenants.get(t.name) ? extensionHashes(previous.tenants.get(t.name)!) : '')).map((t) => t.name),
@@ -396,6 +399,7 @@ export class Emulator {
     this.#watcher = undefined;
     const server = this.#server;
     this.#server = undefined;
+    this.#url = undefined;
     if (server) {
       await new Promise<void>((r) => {
         server.close(() => r());

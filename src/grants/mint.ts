@@ -30,7 +30,9 @@ export interface MintOptions {
   notBefore?: number;
 }
 
-export class MintError extends Error {}
+export class MintError extends Error {
+  override readonly name = 'MintError';
+}
 
 function lookupUser(tenant: Tenant, login: string, connection: string | undefined): User | undefined {
   const byId = tenant.usersById.get(login);

@@ -9,7 +9,7 @@ import { controlPlane, type ControlBackend } from './control-plane.js';
 import { cors } from './cors.js';
 import { errorMiddleware } from './render-error.js';
 import { requestLog, type RequestLogEntry } from './request-log.js';
-import { managementRouter, type ManagementDeps } from './management-routes.js';
+import { managementFallbacks, managementRouter, type ManagementDeps } from './management-routes.js';
 import { routeFallbacks, tenantRouter, type RouteDeps } from './routes.js';
 import { tenantMiddleware } from './tenant.js';
 
@@ -34,9 +34,11 @@ export function createApp(deps: AppDeps): Koa {
   app.use(controlPlane(deps.control));
   app.use(tenantMiddleware(deps.snapshot, deps.fallbackHost));
   app.use(routeFallbacks());
+  app.use(managementFallbacks());
   const management = managementRouter(deps);
   app.use(router.routes());
   app.use(management.routes());
   app.use(router.allowedMethods());
+  app.use(management.allowedMethods());
   return app;
 }

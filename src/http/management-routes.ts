@@ -60,9 +60,15 @@ export function managementRouter(deps: ManagementDeps): Router {
     }, true),
   );
   router.delete('/client-grants/:id', guarded(['delete:client_grants'], (ctx, t) => void api.deleteClientGrant(backend, t, ctx.params.id!)));
-  // Anything else under /api/v2 is answered in the Management API's own error shape.
-  router.all(/.*/, (ctx) => {
-    throw new ManagementError(404, `Not found: ${ctx.method} ${ctx.path}`);
-  });
   return router;
+}
+
+/** Anything else under /api/v2 is answered in the Management API's own error shape. */
+export function managementFallbacks() {
+  return async function fallbacks(ctx: Context, next: () => Promise<unknown>): Promise<void> {
+    await next();
+    if (!ctx.path.startsWith('/api/v2/') && ctx.path !== '/api/v2') return;
+    if (ctx.status === 405) throw new ManagementError(405, `Method not allowed: ${ctx.method} ${ctx.path}`);
+    if (ctx.status === 404 && ctx.body == null) throw new ManagementError(404, `Not found: ${ctx.method} ${ctx.path}`);
+  };
 }

@@ -17,6 +17,8 @@ export interface Snapshot {
   readonly configFile: string | undefined;
   /** Files the config includes (user lists). */
   readonly includedFiles: readonly string[];
+  /** The time config users without `created_at` were created (the first load). */
+  readonly loadedAt: string;
 }
 
 export function buildSnapshot(loaded: LoadedConfig, configFile: string | undefined, loadedAt = new Date().toISOString()): Snapshot {
@@ -25,5 +27,5 @@ export function buildSnapshot(loaded: LoadedConfig, configFile: string | undefin
   const tenants = new Map(config.tenants.map((t) => [t.name, buildTenant(t, loaded.extensions.get(t.name)!, loadedAt, (p) => resolve(base, p))]));
   const all = [...tenants.values()];
   const rootTenant = all.find((t) => t.isDefault) ?? (all.length === 1 ? all[0] : undefined);
-  return { config, tenants, rootTenant, configFile, includedFiles: loaded.includedFiles };
+  return { config, tenants, rootTenant, configFile, includedFiles: loaded.includedFiles, loadedAt };
 }

@@ -76,7 +76,7 @@ export class RuntimeChanges {
     const tenant = requireTenant(snapshot, tenantName);
     const current = tenant.usersById.get(userId);
     if (!current) throw new ChangeError(404, 'inexistent_user', 'The user does not exist.');
-    const base = this.#changes(tenantName).users.get(userId)?.config ?? configOf(snapshot, tenantName, current);
+    const base = this.#changes(tenantName).users.get(userId)?.config ?? { ...configOf(snapshot, tenantName, current), created_at: current.createdAt };
     const merged: Record<string, unknown> = { ...base, ...patch, user_id: userId };
     for (const key of ['app_metadata', 'user_metadata'] as const) {
       if (patch[key] === undefined) continue;
