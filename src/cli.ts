@@ -12,6 +12,7 @@ import { configJsonSchema } from './config/json-schema.js';
 import { SCHEMA_PATH, STARTER_CONFIG, STARTER_RULE } from './init-templates.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import { DEMO_CONFIG_FILE, PortInUseError, createEmulator } from './emulator.js';
+import { MintError } from './grants/mint.js';
 import { KeyError, KeyStore } from './tokens/key-store.js';
 import { buildSnapshot } from './model/snapshot.js';
 
@@ -26,6 +27,9 @@ Usage
   auth-emulator init                  write a commented starter auth.config.yaml and rules.js here
   auth-emulator schema                print the JSON Schema of auth.config.yaml
   auth-emulator logs [--tenant T]     follow what rules, hooks and Actions print in a running emulator
+  auth-emulator token --client C [--tenant T] [--user U] [--audience A] [--scope S] [--id-token]
+                      [--expires-in SECONDS] [--issuer URL] [--json]
+                                      print a signed token from the tenant's kept key, no server needed
                                       (--port/--host name the emulator; default 127.0.0.1:4400)
 
 Options
@@ -57,6 +61,15 @@ function parse() {
         'state-dir': { type: 'string' },
         'log-format': { type: 'string' },
         tenant: { type: 'string', short: 't' },
+        client: { type: 'string' },
+        user: { type: 'string' },
+        connection: { type: 'string' },
+        audience: { type: 'string' },
+        scope: { type: 'string' },
+        'id-token': { type: 'boolean' },
+        'expires-in': { type: 'string' },
+        issuer: { type: 'string' },
+        json: { type: 'boolean' },
         quiet: { type: 'boolean', short: 'q' },
         'no-watch': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -205,6 +218,54 @@ function init(): void {
   );
 }
 
+/** Mints a token with the tenant's persisted key, through the same pipeline as the server. */
+async function token(values: ReturnType<typeof parse>['values']): Promise<void> {
+  if (!values.client) fail('Missing --client: the client_id the token is for. Run auth-emulator --help.');
+  const expiresIn = values['expires-in'] === undefined ? undefined : Number(values['expires-in']);
+  if (expiresIn !== undefined && !Number.isFinite(expiresIn)) fail(`Invalid --expires-in "${values['expires-in']}": expected seconds.`);
+  const { file } = configFile(values.config);
+  const builtIn = file === DEMO_CONFIG_FILE;
+  const port = parsePort(values.port ?? (process.env.AUTH_EMULATOR_PORT || undefined));
+  const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || '127.0.0.1');
+  let emulator;
+  try {
+    emulator = await createEmulator({
+      config: file,
+      stateDir: resolve(values['state-dir'] ?? (builtIn ? '.auth-emulator' : join(file, '..', '.auth-emulator'))),
+      baseUrl: `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`,
+      extensionLog: (entry) => console.error(formatExtensionLine(entry, 'text')),
+    });
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof KeyError) fail(err.message);
+    throw err;
+  }
+  try {
+    const tenant = values.tenant ?? emulator.snapshot.rootTenant?.name;
+    if (!tenant) fail(`Name the tenant with --tenant: this config has several (${[...emulator.snapshot.tenants.keys()].join(', ')}).`);
+    const options = {
+      tenant,
+      client: values.client,
+      ...(values.user ? { user: values.user } : {}),
+      ...(values.connection ? { connection: values.connection } : {}),
+      ...(values.audience ? { audience: values.audience } : {}),
+      ...(values.scope ? { scope: values.scope } : {}),
+      ...(expiresIn !== undefined ? { expiresIn } : {}),
+      ...(values.issuer ? { issuer: values.issuer } : {}),
+    };
+    if (values['id-token'] && !values.user) fail('--id-token needs --user.');
+    const response = values['id-token']
+      ? await emulator.mint({ ...options, scope: /\bopenid\b/.test(values.scope ?? '') ? values.scope! : `openid ${values.scope ?? ''}`.trim() })
+      : await emulator.mint(options);
+    if (values.json) console.log(JSON.stringify(response, null, 2));
+    else console.log(values['id-token'] ? response.id_token : response.access_token);
+  } catch (err) {
+    if (err instanceof MintError) fail(err.message);
+    throw err;
+  } finally {
+    await emulator.close();
+  }
+}
+
 /** Follows a running emulator's extension logs (server-sent events) until it stops or Ctrl-C. */
 async function logs(values: ReturnType<typeof parse>['values']): Promise<void> {
   const logFormat = values['log-format'] ?? 'text';
@@ -251,5 +312,6 @@ else if (command === 'start') await start(values);
 else if (command === 'check') await check(values.config);
 else if (command === 'logs') await logs(values);
 else if (command === 'init') init();
+else if (command === 'token') await token(values);
 else if (command === 'schema') console.log(JSON.stringify(configJsonSchema(), null, 2));
 else fail(`Unknown command "${command}". Run auth-emulator --help.`);

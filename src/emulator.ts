@@ -43,6 +43,11 @@ export interface EmulatorOptions {
   port?: number;
   /** Interface to bind. Default 127.0.0.1: the emulator is for this machine only. */
   host?: string;
+  /**
+   * The base URL issuers are built from when there is no request to take it from (minted tokens, `tenants`)
+   * and nothing listens yet. Default: the listening URL, else http://127.0.0.1:4400.
+   */
+  baseUrl?: string;
   /** Receives one entry per request. */
   log?: (entry: RequestLogEntry) => void;
   /** Receives what rules, hooks and Actions print (console.*) and the summary of what they changed. */
@@ -92,6 +97,7 @@ export class Emulator {
   readonly #sandbox: Sandbox;
   readonly #app: ReturnType<typeof createApp>;
   readonly #host: string;
+  readonly #baseUrl: string | undefined;
   /** What the config says. */
   #configSnapshot: Snapshot;
   /** What is served: the config snapshot with runtime changes laid over it. */
@@ -114,6 +120,7 @@ export class Emulator {
     this.#refreshTokens = refreshTokens;
     this.#clock = new Clock(options.clock);
     this.#host = options.host ?? '127.0.0.1';
+    this.#baseUrl = options.baseUrl?.replace(/\/+$/, '');
     this.#source = options.config;
     this.#loadedAt = snapshot.loadedAt;
     this.#onReload = options.onReload ?? (() => {});
@@ -172,7 +179,7 @@ export class Emulator {
 
   /** Each tenant's issuer and endpoint URLs (path form, or the root for the root tenant). */
   get tenants(): Readonly<Record<string, TenantInfo>> {
-    const base = this.#url ?? `http://${hostForUrl(this.#host)}`;
+    const base = this.#url ?? this.#baseUrl ?? `http://${hostForUrl(this.#host)}:4400`;
     const out: Record<string, TenantInfo> = {};
     for (const tenant of this.#snapshot.tenants.values()) {
       const issuer = tenant.issuer ?? (tenant === this.#snapshot.rootTenant ? `${base}/` : `${base}/${tenant.name}/`);
@@ -306,7 +313,8 @@ export class Emulator {
     const name = this.#tenantName(options.tenant);
     const tenant = this.#snapshot.tenants.get(name);
     if (!tenant) throw new MintError(`No tenant named "${name}".`);
-    return mintTokens(this.#env(tenant, this.tenants[name]!.issuer), options);
+    const issuer = options.issuer === undefined ? this.tenants[name]!.issuer : options.issuer.endsWith('/') ? options.issuer : `${options.issuer}/`;
+    return mintTokens(this.#env(tenant, issuer), options);
   }
 
   /** An access token (see mint). */

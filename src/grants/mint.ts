@@ -28,6 +28,8 @@ export interface MintOptions {
   expiresIn?: number;
   /** Seconds from now before which the tokens are not valid (adds an `nbf` claim). */
   notBefore?: number;
+  /** The issuer to stamp (default: the tenant's issuer at the emulator's URL). */
+  issuer?: string;
 }
 
 export class MintError extends Error {
