@@ -6,7 +6,7 @@ import type { RequestInfo } from '../grants/types.js';
 import type { Api, Client, Connection, Tenant } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import type { Params } from '../oauth/params.js';
-import { identities } from '../tokens/claims.js';
+import { auth0Profile } from '../model/user-profile.js';
 
 export interface UserFlow {
   readonly tenant: Tenant;
@@ -31,26 +31,7 @@ export function safeBody(params: Params): Record<string, string> {
   return body;
 }
 
-function profile(flow: UserFlow) {
-  const u = flow.user;
-  return {
-    user_id: u.userId,
-    email: u.email,
-    email_verified: u.emailVerified,
-    ...(u.username !== undefined ? { username: u.username } : {}),
-    name: u.name,
-    nickname: u.nickname,
-    ...(u.givenName !== undefined ? { given_name: u.givenName } : {}),
-    ...(u.familyName !== undefined ? { family_name: u.familyName } : {}),
-    picture: u.picture,
-    ...(u.phoneNumber !== undefined ? { phone_number: u.phoneNumber, phone_verified: u.phoneVerified ?? false } : {}),
-    created_at: u.createdAt,
-    updated_at: u.updatedAt,
-    identities: identities(u),
-    app_metadata: flow.metadata.appMetadata,
-    user_metadata: flow.metadata.userMetadata,
-  };
-}
+const profile = (flow: UserFlow) => auth0Profile(flow.user, flow.metadata);
 
 /** The rule `user`: the profile, with app_metadata's properties also merged at the root (reference §8.3). */
 export function ruleUser(flow: UserFlow) {

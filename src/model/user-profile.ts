@@ -28,8 +28,12 @@ export interface Auth0User {
 }
 
 export function toAuth0User(user: User, state: UserState): Auth0User {
-  const { appMetadata, userMetadata } = state.metadata(user);
   const logins = state.logins(user.userId);
+  return { ...auth0Profile(user, state.metadata(user)), ...(logins > 0 ? { logins_count: logins } : {}) };
+}
+
+/** The profile fields, with the given (current) metadata. */
+export function auth0Profile(user: User, metadata: { appMetadata: Record<string, unknown>; userMetadata: Record<string, unknown> }): Auth0User {
   return {
     user_id: user.userId,
     email: user.email,
@@ -45,8 +49,7 @@ export function toAuth0User(user: User, state: UserState): Auth0User {
     identities: identities(user),
     created_at: user.createdAt,
     updated_at: user.updatedAt,
-    user_metadata: userMetadata,
-    app_metadata: appMetadata,
-    ...(logins > 0 ? { logins_count: logins } : {}),
+    user_metadata: metadata.userMetadata,
+    app_metadata: metadata.appMetadata,
   };
 }
