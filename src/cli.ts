@@ -50,9 +50,24 @@ function fail(message: string): never {
   process.exit(1);
 }
 
+/** `--expires-in -5`: a negative number is the option's value, not another option (parseArgs would refuse it). */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg.startsWith('--') && !arg.includes('=') && next !== undefined && /^-\d+(\.\d+)?$/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
 function parse() {
   try {
     return parseArgs({
+      args: joinNegativeValues(process.argv.slice(2)),
       allowPositionals: true,
       options: {
         config: { type: 'string', short: 'c' },

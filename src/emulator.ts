@@ -23,7 +23,7 @@ import { mintTokens, MintError, type MintOptions } from './grants/mint.js';
 import type { TokenResponse } from './grants/types.js';
 import { toAuth0User, type Auth0User } from './model/user-profile.js';
 import { Journal, type JournalEntry } from './state/journal.js';
-import { RuntimeChanges, type UserInput, type UserPatch } from './state/runtime-changes.js';
+import { ChangeError, RuntimeChanges, type UserInput, type UserPatch } from './state/runtime-changes.js';
 import type { ClientConfig } from './config/schema.js';
 import { UserState } from './state/user-state.js';
 import { KeyStore, type TenantKey } from './tokens/key-store.js';
@@ -213,6 +213,7 @@ export class Emulator {
   addUser(input: Omit<UserInput, 'connection'> & { connection?: string; tenant?: string }): Auth0User {
     const { tenant: t, connection, ...fields } = input;
     const tenant = this.#tenantName(t);
+    if (!this.#snapshot.tenants.has(tenant)) throw new ChangeError(404, 'inexistent_tenant', `No tenant named "${tenant}".`);
     const conn = connection ?? this.#snapshot.tenants.get(tenant)?.defaultDirectory;
     if (conn === undefined) throw new Error(`Name the connection: tenant ${tenant} has no default_directory.`);
     const user = this.#changes.addUser(this.#snapshot, tenant, { ...fields, connection: conn }, new Date(this.#clock.now()));
@@ -254,8 +255,9 @@ export class Emulator {
   }
 
   listUsers(options: { tenant?: string; connection?: string } = {}): Auth0User[] {
-    const tenant = this.#snapshot.tenants.get(this.#tenantName(options.tenant));
-    if (!tenant) return [];
+    const name = this.#tenantName(options.tenant);
+    const tenant = this.#snapshot.tenants.get(name);
+    if (!tenant) throw new ChangeError(404, 'inexistent_tenant', `No tenant named "${name}".`);
     return [...tenant.connections.values()]
       .filter((c) => options.connection === undefined || c.name === options.connection)
       .flatMap((c) => c.users.map((u) => toAuth0User(u, this.#users)));

@@ -23,6 +23,7 @@ import type { Clock } from '../state/clock.js';
 import type { JournalEntry } from '../state/journal.js';
 import { ChangeError, type UserInput, type UserPatch } from '../state/runtime-changes.js';
 import { readJsonBody } from './body.js';
+import { throwIfUnmatched } from './unmatched.js';
 
 export const CONTROL_PREFIX = '/__emulator';
 const HEARTBEAT_MS = 15_000;
@@ -49,7 +50,7 @@ async function attempt<T>(fn: () => T | Promise<T>): Promise<T> {
     return await fn();
   } catch (err) {
     if (err instanceof ChangeError) throw new OAuthError(err.status, err.code, err.message);
-    if (err instanceof MintError) throw new InvalidRequest(err.message);
+    if (err instanceof MintError || err instanceof RangeError) throw new InvalidRequest(err.message);
     if (err instanceof Error && /^Name the (tenant|connection)/.test(err.message)) throw new InvalidRequest(err.message);
     throw err;
   }
@@ -67,6 +68,21 @@ function time(value: unknown, name: string): number {
   if (!Number.isFinite(ms)) throw new InvalidRequest(`${name} must be an ISO date or epoch milliseconds`);
   return ms;
 }
+function strings(body: Record<string, unknown>, ...names: string[]): void {
+  for (const name of names) if (body[name] !== undefined && typeof body[name] !== 'string') throw new InvalidRequest(`${name} must be a string`);
+}
+
+/** Applies `{unfreeze?, freeze?, set?, advance?, reset?}` in that order. Out-of-range times are RangeErrors. */
+function applyClock(clock: Clock, body: Record<string, unknown>): void {
+  if (body.unfreeze === true) clock.unfreeze();
+  if (body.freeze !== undefined && body.freeze !== false) clock.freeze(body.freeze === true ? undefined : time(body.freeze, 'freeze'));
+  if (body.set !== undefined) clock.set(time(body.set, 'set'));
+  if (body.advance !== undefined) {
+    if (typeof body.advance !== 'number' || !Number.isFinite(body.advance)) throw new InvalidRequest('advance must be a number of milliseconds');
+    clock.advance(body.advance);
+  }
+  if (body.reset === true) clock.reset();
+}
 
 export function controlPlane(backend: ControlBackend) {
   const router = new Router({ prefix: CONTROL_PREFIX });
@@ -81,6 +97,7 @@ export function controlPlane(backend: ControlBackend) {
   });
   router.post('/users', async (ctx) => {
     const body = object(await readJsonBody(ctx));
+    strings(body, 'tenant', 'connection');
     ctx.body = await attempt(() => backend.addUser({ ...(body as unknown as UserInput), tenant: tenantOf(ctx) ?? (body.tenant as string | undefined) }));
     ctx.status = 201;
   });
@@ -105,14 +122,7 @@ export function controlPlane(backend: ControlBackend) {
   });
   router.post('/clock', async (ctx) => {
     const body = object(await readJsonBody(ctx));
-    if (body.unfreeze === true) backend.clock.unfreeze();
-    if (body.freeze !== undefined && body.freeze !== false) backend.clock.freeze(body.freeze === true ? undefined : time(body.freeze, 'freeze'));
-    if (body.set !== undefined) backend.clock.set(time(body.set, 'set'));
-    if (body.advance !== undefined) {
-      if (typeof body.advance !== 'number' || !Number.isFinite(body.advance)) throw new InvalidRequest('advance must be a number of milliseconds');
-      backend.clock.advance(body.advance);
-    }
-    if (body.reset === true) backend.clock.reset();
+    await attempt(() => applyClock(backend.clock, body));
     ctx.body = clockState();
   });
 
@@ -127,6 +137,9 @@ export function controlPlane(backend: ControlBackend) {
   router.post('/tokens', async (ctx) => {
     const body = object(await readJsonBody(ctx));
     if (typeof body.client !== 'string') throw new InvalidRequest('Missing required parameter: client');
+    strings(body, 'tenant', 'user', 'connection', 'audience', 'issuer');
+    if (body.scope !== undefined && typeof body.scope !== 'string' && !(Array.isArray(body.scope) && body.scope.every((s) => typeof s === 'string'))) throw new InvalidRequest('scope must be a string or an array of strings');
+    for (const name of ['expiresIn', 'notBefore']) if (body[name] !== undefined && (typeof body[name] !== 'number' || !Number.isFinite(body[name]))) throw new InvalidRequest(`${name} must be a number of seconds`);
     ctx.set('Cache-Control', 'no-store');
     ctx.body = await attempt(() => backend.mint(body as unknown as MintOptions));
   });
@@ -161,7 +174,6 @@ export function controlPlane(backend: ControlBackend) {
     await routes(ctx as never, async () => {
       await methods(ctx as never, async () => {});
     });
-    if (ctx.status === 405) throw new MethodNotAllowed(ctx.response.get('Allow').split(/,\s*/));
-    if (ctx.status === 404 && ctx.body == null) throw new NotFound(`Not found: ${ctx.method} ${ctx.path}`);
+    throwIfUnmatched(ctx);
   };
 }

@@ -5,7 +5,8 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import type { TenantEnv } from '../endpoints/token.js';
-import { authorize } from '../management/authorize.js';
+import { authenticate, requireScope } from '../management/authorize.js';
+import { OAuthError } from '../oauth/errors.js';
 import * as api from '../management/endpoints.js';
 import { ManagementError } from '../management/errors.js';
 import type { Tenant } from '../model/tenant.js';
@@ -15,6 +16,16 @@ import type { TenantState } from './tenant.js';
 export interface ManagementDeps {
   env(tenant: Tenant, issuer: string): Promise<TenantEnv>;
   management: api.ManagementBackend;
+}
+
+/** A JSON body; its problems in the Management API's own error shape. */
+async function readManagementBody(ctx: Context): Promise<unknown> {
+  try {
+    return await readJsonBody(ctx);
+  } catch (err) {
+    if (err instanceof OAuthError && !(err instanceof ManagementError)) throw new ManagementError(err.status, `Payload validation error: ${err.description}`, 'invalid_body');
+    throw err;
+  }
 }
 
 const query = (ctx: Context) => Object.fromEntries(Object.entries(ctx.query).map(([k, v]) => [k, Array.isArray(v) ? v[0] : v])) as Record<string, string | undefined>;
@@ -28,8 +39,10 @@ export function managementRouter(deps: ManagementDeps): Router {
     async (ctx: Context) => {
       const { tenant, issuer } = ctx.state as TenantState;
       const env = await deps.env(tenant, issuer);
-      const body = withBody ? await readJsonBody(ctx) : undefined;
-      await authorize(ctx.get('Authorization') || undefined, env.key, issuer, env.now(), typeof scopes === 'function' ? scopes(ctx, body) : scopes);
+      // The token first (401 before anything about the body), then the body, then the scopes it needs.
+      const granted = await authenticate(ctx.get('Authorization') || undefined, env.key, issuer, env.now());
+      const body = withBody ? await readManagementBody(ctx) : undefined;
+      requireScope(granted, typeof scopes === 'function' ? scopes(ctx, body) : scopes);
       const result = handler(ctx, tenant.name, body);
       if (result === undefined) ctx.status = 204;
       else ctx.body = result;

@@ -26,7 +26,12 @@ export interface RequestLogEntry {
 export function requestLog(write: (entry: RequestLogEntry) => void) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
     const start = performance.now();
-    const path = ctx.path;
+    let path: string;
+    try {
+      path = ctx.path;
+    } catch {
+      path = ctx.url;
+    }
     const id = randomBytes(4).toString('hex');
     ctx.state.requestId = id;
     try {

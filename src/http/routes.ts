@@ -11,7 +11,7 @@ import { exchange, type TenantEnv } from '../endpoints/token.js';
 import { userinfo } from '../endpoints/userinfo.js';
 import { grants } from '../grants/registry.js';
 import type { Tenant } from '../model/tenant.js';
-import { MethodNotAllowed, NotFound } from '../oauth/errors.js';
+import { throwIfUnmatched } from './unmatched.js';
 import { etagOf, type TenantKey } from '../tokens/key-store.js';
 import { readParams } from './body.js';
 import type { TenantState } from './tenant.js';
@@ -127,8 +127,6 @@ export function tenantRouter(deps: RouteDeps): Router {
 export function routeFallbacks() {
   return async function fallbacks(ctx: Context, next: () => Promise<unknown>): Promise<void> {
     await next();
-    if (ctx.status === 405) throw new MethodNotAllowed(ctx.response.get('Allow').split(/,\s*/));
-    // NOTE(emulator): Auth0's body for an unknown path is not documented; ours names the request.
-    if (ctx.status === 404 && ctx.body == null) throw new NotFound(`Not found: ${ctx.method} ${ctx.path}`);
+    throwIfUnmatched(ctx);
   };
 }

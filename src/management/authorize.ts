@@ -7,7 +7,8 @@ import type { TenantKey } from '../tokens/key-store.js';
 import { ManagementError } from './errors.js';
 
 // NOTE(emulator): the 401 texts follow what Auth0's Management API answers as far as public reports show.
-export async function authorize(authorization: string | undefined, key: TenantKey, issuer: string, nowSeconds: number, anyOf: readonly string[]): Promise<void> {
+/** Verifies the token and returns its scopes (401 when there is no valid token). */
+export async function authenticate(authorization: string | undefined, key: TenantKey, issuer: string, nowSeconds: number): Promise<string[]> {
   const match = authorization === undefined ? null : /^Bearer +(\S+)$/i.exec(authorization.trim());
   if (!match) throw new ManagementError(401, 'Missing authentication');
   let scopes: string[];
@@ -22,6 +23,11 @@ export async function authorize(authorization: string | undefined, key: TenantKe
     if (err instanceof errors.JWTExpired) throw new ManagementError(401, 'Expired token received for JSON Web Token validation');
     throw new ManagementError(401, 'Invalid token', undefined, (err as Error).message);
   }
+  return scopes;
+}
+
+/** 403 unless the token carries one of the scopes the endpoint needs. */
+export function requireScope(scopes: readonly string[], anyOf: readonly string[]): void {
   if (!anyOf.some((s) => scopes.includes(s))) {
     throw new ManagementError(403, `Insufficient scope, expected any of: ${anyOf.join(',')}`, 'insufficient_scope');
   }

@@ -56,7 +56,7 @@ export function updateUser(backend: ManagementBackend, tenant: string, id: strin
 
 /** Only app_metadata/user_metadata changes: `update:users_app_metadata` is enough. */
 export const onlyMetadata = (input: unknown) =>
-  input !== null && typeof input === 'object' && Object.keys(input).every((k) => k === 'app_metadata' || k === 'user_metadata');
+  input !== null && typeof input === 'object' && Object.keys(input).length > 0 && Object.keys(input).every((k) => k === 'app_metadata' || k === 'user_metadata');
 
 export function deleteUser(backend: ManagementBackend, tenant: string, id: string): void {
   change(() => backend.removeUser(id, { tenant }));

@@ -2,6 +2,14 @@
  * The emulator's clock: tokens are stamped with it and expiry is checked against it, so a test can freeze,
  * set and advance time instead of sleeping. It follows a source clock (Date.now by default) until frozen.
  */
+/** The range of a JavaScript Date: beyond it, times cannot be written as tokens' claims or ISO strings. */
+const MAX_TIME = 8.64e15;
+
+function checked(ms: number): number {
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME) throw new RangeError(`The time must be within ±${MAX_TIME} ms of the epoch`);
+  return ms;
+}
+
 export class Clock {
   readonly #source: () => number;
   #frozenAt: number | undefined;
@@ -22,7 +30,7 @@ export class Clock {
 
   /** Stops time, at `at` (a Date or epoch ms) or at the current time. */
   freeze(at?: Date | number): void {
-    this.#frozenAt = at === undefined ? this.now() : +at;
+    this.#frozenAt = at === undefined ? this.now() : checked(+at);
   }
 
   /** Lets time run again from where it stands. */
@@ -34,8 +42,9 @@ export class Clock {
 
   /** Jumps to a time (frozen or running, as it was). */
   set(to: Date | number): void {
-    if (this.#frozenAt !== undefined) this.#frozenAt = +to;
-    else this.#offset = +to - this.#source();
+    const ms = checked(+to);
+    if (this.#frozenAt !== undefined) this.#frozenAt = ms;
+    else this.#offset = ms - this.#source();
   }
 
   /** Moves time forward (or back, with a negative amount) by `ms`. */

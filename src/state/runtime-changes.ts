@@ -8,7 +8,7 @@ import { clientGrantSchema, clientSchema, userSchema, type ClientConfig, type Us
 import type { Snapshot } from '../model/snapshot.js';
 import { buildClient, grantKey, type Client, type Connection, type Tenant } from '../model/tenant.js';
 import { buildUser, stableUserId, type User } from '../model/user.js';
-import { isManagementAudience } from '../management/api.js';
+import { MANAGEMENT_SCOPES, isManagementAudience } from '../management/api.js';
 import { OverlayMap } from './overlay-map.js';
 
 /** A runtime change that cannot be made; `status` follows the Management API (400, 404, 409). */
@@ -122,6 +122,10 @@ export class RuntimeChanges {
     const grant = parse(clientGrantSchema, input);
     if (!tenant.clients.has(grant.client_id)) throw new ChangeError(404, 'inexistent_client', `No client with client_id "${grant.client_id}".`);
     if (!tenant.apis.has(grant.audience) && !isManagementAudience(grant.audience)) throw new ChangeError(404, 'inexistent_resource_server', `No API with identifier "${grant.audience}".`);
+    // The same rule as the config's cross-check: only scopes the API defines.
+    const known: readonly string[] = isManagementAudience(grant.audience) ? MANAGEMENT_SCOPES : (tenant.apis.get(grant.audience)?.scopes ?? []);
+    const unknown = grant.scope.filter((s) => !known.includes(s));
+    if (unknown.length > 0) throw new ChangeError(400, 'invalid_body', `Payload validation error: not scopes of ${grant.audience}: ${unknown.join(', ')}`);
     const key = grantKey(grant.client_id, grant.audience);
     if (tenant.clientGrants.has(key)) throw new ChangeError(409, 'conflict', 'A client grant for this client and audience already exists.');
     this.#changes(tenantName).grants.set(key, grant.scope);
