@@ -221,11 +221,17 @@ export class Emulator {
     return toAuth0User(user, this.#users);
   }
 
-  /** Changes a user's attributes; metadata merges at the root level and `null` removes a key. */
-  updateUser(userId: string, patch: UserPatch, options: { tenant?: string } = {}): Auth0User {
-    const user = this.#changes.updateUser(this.#snapshot, this.#tenantName(options.tenant), userId, patch, new Date(this.#clock.now()));
+  /** The user_id of a user named by user_id, email or username (unknown names pass through unchanged). */
+  #userId(idOrLogin: string, tenant: string | undefined): string {
+    return this.getUser(idOrLogin, tenant === undefined ? {} : { tenant })?.user_id ?? idOrLogin;
+  }
+
+  /** Changes a user's attributes (user by user_id, email or username); metadata merges at the root level and `null` removes a key. */
+  updateUser(user: string, patch: UserPatch, options: { tenant?: string } = {}): Auth0User {
+    const userId = this.#userId(user, options.tenant);
+    const updated = this.#changes.updateUser(this.#snapshot, this.#tenantName(options.tenant), userId, patch, new Date(this.#clock.now()));
     this.#changed();
-    return toAuth0User(user, this.#users);
+    return toAuth0User(updated, this.#users);
   }
 
   blockUser(userId: string, options: { tenant?: string } = {}): Auth0User {
@@ -236,9 +242,9 @@ export class Emulator {
     return this.updateUser(userId, { blocked: false }, options);
   }
 
-  /** Removes a user; their refresh tokens stop working. Returns false when there was no such user. */
-  removeUser(userId: string, options: { tenant?: string } = {}): boolean {
-    const removed = this.#changes.removeUser(this.#snapshot, this.#tenantName(options.tenant), userId);
+  /** Removes a user (by user_id, email or username); their refresh tokens stop working. False when there was no such user. */
+  removeUser(user: string, options: { tenant?: string } = {}): boolean {
+    const removed = this.#changes.removeUser(this.#snapshot, this.#tenantName(options.tenant), this.#userId(user, options.tenant));
     if (removed) this.#changed();
     return removed;
   }
@@ -392,8 +398,11 @@ export class Emulator {
         );
         this.#configSnapshot = next;
         this.#snapshot = this.#changes.apply(next);
+        const ms = Math.round(performance.now() - started);
         if ([...next.tenants.values()].some(hasExtensions)) this.#sandbox.warm();
-        event = { ok: true, summary: describeChanges(previous.config, next.config, changedCode), ms: Math.round(performance.now() - started) };
+        // The new config serves from here on; the summary (a diff of every entity) waits a turn of the loop.
+        await new Promise((r) => setImmediate(r));
+        event = { ok: true, summary: describeChanges(previous.config, next.config, changedCode), ms };
       }
     } catch (err) {
       event = { ok: false, error: err instanceof Error ? err : new Error(String(err)) };

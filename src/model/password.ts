@@ -3,12 +3,12 @@
  * taken does not depend on where the strings differ or on their lengths; bcrypt hashes go through bcryptjs.
  * A lookup miss still runs one comparison (against a dummy) so unknown users cost the same as wrong passwords.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
 
 export type StoredPassword = { kind: 'plain'; digest: Buffer } | { kind: 'bcrypt'; hash: string };
 
-const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest();
+const sha256 = (s: string) => hash('sha256', s, 'buffer');
 
 export function storedPassword(plain: string | undefined, hash: string | undefined): StoredPassword {
   if (hash !== undefined) return { kind: 'bcrypt', hash };

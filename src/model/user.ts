@@ -1,7 +1,7 @@
 /**
  * The user model: a config user with Auth0's defaults applied (reference §5.3 and §8.3).
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { UserConfig } from '../config/schema.js';
 import { storedPassword, type StoredPassword } from './password.js';
 
@@ -31,13 +31,13 @@ export interface User {
  * connection and email so the same user gets the same id on every start and every machine.
  */
 export function stableUserId(tenant: string, connection: string, email: string): string {
-  const digest = createHash('sha256').update(`${tenant}\n${connection}\n${email.toLowerCase()}`).digest('hex');
+  const digest = hash('sha256', `${tenant}\n${connection}\n${email.toLowerCase()}`, 'hex');
   return `auth0|${digest.slice(0, 24)}`;
 }
 
 /** Auth0's default avatar for database users: gravatar, falling back to the initials on Auth0's CDN. */
 export function defaultPicture(email: string, name: string): string {
-  const md5 = createHash('md5').update(email.trim().toLowerCase()).digest('hex');
+  const md5 = hash('md5', email.trim().toLowerCase(), 'hex');
   const initials = name.replace(/[^a-zA-Z]/g, '').slice(0, 2).toLowerCase() || 'na';
   return `https://s.gravatar.com/avatar/${md5}?s=480&r=pg&d=https%3A%2F%2Fcdn.auth0.com%2Favatars%2F${initials}.png`;
 }
