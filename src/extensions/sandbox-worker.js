@@ -34,35 +34,21 @@ const post = (message) => port.postMessage(message);
 /** @param {unknown} value */
 const plain = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
 
-// Error classes Auth0 puts in the rule and hook sandboxes.
-class UnauthorizedError extends Error {
-  /** @param {string} message */
-  constructor(message) {
-    super(message);
-    this.name = 'UnauthorizedError';
-  }
+// Error classes Auth0 puts in the rule and hook sandboxes; the pipeline tells them apart by `name`.
+/** @param {string} name */
+function errorClass(name) {
+  return class extends Error {
+    /** @param {string} message */
+    constructor(message) {
+      super(message);
+      this.name = name;
+    }
+  };
 }
-class InvalidScopeError extends Error {
-  /** @param {string} message */
-  constructor(message) {
-    super(message);
-    this.name = 'InvalidScopeError';
-  }
-}
-class InvalidRequestError extends Error {
-  /** @param {string} message */
-  constructor(message) {
-    super(message);
-    this.name = 'InvalidRequestError';
-  }
-}
-class ServerError extends Error {
-  /** @param {string} message */
-  constructor(message) {
-    super(message);
-    this.name = 'ServerError';
-  }
-}
+const UnauthorizedError = errorClass('UnauthorizedError');
+const InvalidScopeError = errorClass('InvalidScopeError');
+const InvalidRequestError = errorClass('InvalidRequestError');
+const ServerError = errorClass('ServerError');
 
 /** @param {unknown} err */
 function describeError(err) {
