@@ -26,6 +26,7 @@ import { Journal, type JournalEntry } from './state/journal.js';
 import { ChangeError, RuntimeChanges, type UserInput, type UserPatch } from './state/runtime-changes.js';
 import type { ClientConfig } from './config/schema.js';
 import { UserState } from './state/user-state.js';
+import { UserinfoClaims } from './state/userinfo-claims.js';
 import { KeyStore, type TenantKey } from './tokens/key-store.js';
 
 /** The example config shipped with the package doubles as the built-in demo. */
@@ -93,6 +94,7 @@ export class Emulator {
   readonly #changes = new RuntimeChanges();
   readonly #journal = new Journal();
   readonly #users = new UserState();
+  readonly #userinfoClaims = new UserinfoClaims();
   readonly #logListeners = new Set<(entry: ExtensionLogEntry) => void>();
   readonly #sandbox: Sandbox;
   readonly #app: ReturnType<typeof createApp>;
@@ -298,6 +300,7 @@ export class Emulator {
   reset(): void {
     this.#changes.reset();
     this.#users.reset();
+    this.#userinfoClaims.clear();
     this.#refreshTokens.clear();
     this.#journal.clear();
     this.#clock.reset();
@@ -440,7 +443,7 @@ export class Emulator {
       issuer,
       key,
       refreshTokens: this.#refreshTokens,
-      extensions: { sandbox: this.#sandbox, users: this.#users },
+      extensions: { sandbox: this.#sandbox, users: this.#users, userinfoClaims: this.#userinfoClaims },
       now: () => Math.floor(this.#clock.now() / 1000),
     };
   }

@@ -6,6 +6,7 @@
  */
 import { AccessDenied, OAuthError, Unauthorized } from '../oauth/errors.js';
 import type { UserState } from '../state/user-state.js';
+import type { UserinfoClaims } from '../state/userinfo-claims.js';
 import { refusedClaim, refusedHookClaim, scopeList } from './custom-claims.js';
 import { hookClient, hookContext, passwordHookUser, postLoginEvent, ruleContext, ruleUser, type UserFlow } from './inputs.js';
 import { ExtensionFailed, ExtensionTimeout } from './pool.js';
@@ -20,6 +21,8 @@ export interface TokenDraft {
 export interface ExtensionEnv {
   readonly sandbox: Sandbox;
   readonly users: UserState;
+  /** Where custom ID-token claims wait for /userinfo. */
+  readonly userinfoClaims: UserinfoClaims;
 }
 
 // NOTE(emulator): Auth0 documents this text for a webtask over its time limit, not the status or code;

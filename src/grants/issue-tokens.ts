@@ -62,6 +62,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
     },
   );
   const scope = draft.scopes.join(' ');
+  const customIdClaims = releasedClaims(draft.idToken, scopes);
 
   let accessToken: Promise<string>;
   let expiresIn: number;
@@ -73,7 +74,8 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
     accessToken = (api.hsSigner ?? key.signer).sign(claims);
   } else {
     expiresIn = req.lifetime ?? OPAQUE_TOKEN_LIFETIME;
-    accessToken = sealOpaqueToken({ sub: user.userId, azp: client.clientId, scope, iat, exp: iat + expiresIn }, key.opaqueKey, issuer);
+    const ext = Object.keys(customIdClaims).length > 0 ? { ext: customIdClaims } : {};
+    accessToken = sealOpaqueToken({ sub: user.userId, azp: client.clientId, scope, iat, exp: iat + expiresIn, ...ext }, key.opaqueKey, issuer);
   }
 
   const idToken = openid
@@ -85,7 +87,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
         iat,
         exp: iat + (req.lifetime ?? client.idTokenLifetime),
         ...nbf,
-        ...releasedClaims(draft.idToken, scopes),
+        ...customIdClaims,
       })
     : undefined;
 
@@ -103,6 +105,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
     : undefined;
 
   const [access_token, id_token] = await Promise.all([accessToken, idToken]);
+  if (api && openid) ctx.extensions.userinfoClaims.remember(access_token!, customIdClaims, iat + expiresIn);
   return {
     access_token: access_token!,
     ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),

@@ -11,6 +11,8 @@ export interface OpaqueClaims {
   scope: string;
   iat: number;
   exp: number;
+  /** Custom ID-token claims, returned by /userinfo. */
+  ext?: Record<string, unknown>;
 }
 
 export async function sealOpaqueToken(claims: OpaqueClaims, key: Uint8Array, issuer: string): Promise<string> {

@@ -11,6 +11,8 @@ import { openOpaqueToken } from './opaque.js';
 export interface VerifiedAccessToken {
   sub: string;
   scopes: string[];
+  /** Custom claims an opaque token carries for /userinfo. */
+  extra: Record<string, unknown>;
 }
 
 const describe = (err: unknown) => (err instanceof errors.JWTExpired ? 'The token has expired' : 'Invalid token');
@@ -30,7 +32,7 @@ export async function verifyAccessToken(token: string, key: TenantKey, nowSecond
     const claims = await openOpaqueToken(token, key.opaqueKey, nowSeconds).catch((err: unknown) => {
       throw new InvalidToken(describe(err));
     });
-    return { sub: claims.sub, scopes: claims.scope.split(' ') };
+    return { sub: claims.sub, scopes: claims.scope.split(' '), extra: claims.ext ?? {} };
   }
   if (parts !== 3) throw new InvalidToken('Invalid token');
   let kid: string | undefined;
@@ -50,5 +52,5 @@ export async function verifyAccessToken(token: string, key: TenantKey, nowSecond
     throw new InvalidToken('Invalid token', 'invalid_token', { logDetail: 'the token audience does not include /userinfo' });
   }
   if (typeof payload.sub !== 'string') throw new InvalidToken('Invalid token');
-  return { sub: payload.sub, scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : [] };
+  return { sub: payload.sub, scopes: typeof payload.scope === 'string' ? payload.scope.split(' ') : [], extra: {} };
 }
