@@ -5,6 +5,7 @@
  * log entry per request, naming the file that made it.
  */
 import { AccessDenied, OAuthError, Unauthorized } from '../oauth/errors.js';
+import type { Tenant } from '../model/tenant.js';
 import type { UserState } from '../state/user-state.js';
 import type { UserinfoClaims } from '../state/userinfo-claims.js';
 import { refusedClaim, refusedHookClaim, scopeList } from './custom-claims.js';
@@ -82,11 +83,16 @@ function asOAuthError(err: unknown, map: (failure: ExtensionFailed) => OAuthErro
 
 const ruleError = (f: ExtensionFailed) => (f.detail.name === 'UnauthorizedError' ? new Unauthorized(f.message) : new AccessDenied(f.message));
 
+/** Whether any user-flow extension code runs for this tenant and protocol (so the flow is worth building). */
+export function hasUserExtensions(tenant: Tenant, protocol: UserFlow['protocol']): boolean {
+  const ext = tenant.extensions;
+  return ext.rules.length > 0 || ext.postLoginActions.length > 0 || (protocol === 'oauth2-password' && ext.passwordExchangeHook !== undefined);
+}
+
 export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Promise<TokenDraft> {
   const ext = flow.tenant.extensions;
   const draft: TokenDraft = { scopes: [...flow.scopes], accessToken: {}, idToken: {} };
   const hasPasswordHook = flow.protocol === 'oauth2-password' && ext.passwordExchangeHook !== undefined;
-  if (ext.rules.length === 0 && ext.postLoginActions.length === 0 && !hasPasswordHook) return draft;
 
   const tag: Tag = { tenant: flow.tenant.name, requestId: flow.request.id };
   const why = new Explanation();

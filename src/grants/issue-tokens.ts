@@ -4,7 +4,7 @@
  * Extensions change the access token's scopes and add claims; whether an ID token and a refresh token are
  * issued follows the scopes granted before them (a rule narrowing `scope` does not take the ID token away).
  */
-import { runUserExtensions } from '../extensions/run-user-extensions.js';
+import { hasUserExtensions, runUserExtensions } from '../extensions/run-user-extensions.js';
 import type { Api, Connection } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import { sameScopes } from '../oauth/scopes.js';
@@ -43,9 +43,10 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
   const nbf = req.notBefore === undefined ? {} : { nbf: req.notBefore };
   if (ctx.outcome) ctx.outcome.userId = user.userId;
   const users = ctx.extensions.users;
-  const draft = await runUserExtensions(
-    ctx.extensions,
-    {
+  const logins = req.protocol === 'oauth2-password' ? users.recordLogin(user.userId) : users.logins(user.userId);
+  const draft = !hasUserExtensions(ctx.tenant, req.protocol)
+    ? { scopes: [...scopes], accessToken: {}, idToken: {} }
+    : await runUserExtensions(ctx.extensions, {
       tenant: ctx.tenant,
       client,
       user,
@@ -57,10 +58,9 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
       params: ctx.params,
       request: ctx.request,
       metadata: users.metadata(user),
-      logins: req.protocol === 'oauth2-password' ? users.recordLogin(user.userId) : users.logins(user.userId),
+      logins,
       now: iat,
-    },
-  );
+    });
   const scope = draft.scopes.join(' ');
   const customIdClaims = releasedClaims(draft.idToken, scopes);
 
