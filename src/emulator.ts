@@ -129,7 +129,7 @@ export class Emulator {
     const userLog = options.log ?? (() => {});
     const log = (entry: RequestLogEntry) => {
       // The journal is about the app under test: control-plane calls are the test's own, left out.
-      if (!entry.path.startsWith('/__emulator')) this.#journal.record(entry, new Date(this.#clock.now()));
+      if (!entry.path.startsWith('/__emulator')) this.#journal.record(entry, this.#clock.now());
       userLog(entry);
     };
     if (options.extensionLog) this.#logListeners.add(options.extensionLog);

@@ -2,7 +2,7 @@
  * One log line per request: method, path, tenant, grant, client, status, time; plus the error code and its
  * private reason (why a client failed to authenticate, say). Bodies, secrets and tokens are never logged.
  */
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import type { OAuthError } from '../oauth/errors.js';
 import type { Tenant } from '../model/tenant.js';
@@ -23,6 +23,13 @@ export interface RequestLogEntry {
   detail?: string;
 }
 
+/**
+ * Request ids: 8 hex characters from a counter that starts at a random point, unique within a process and
+ * cheap on the hot path (no random bytes per request).
+ */
+let nextId = randomInt(0x1_0000_0000);
+const newRequestId = () => ((nextId = (nextId + 1) >>> 0).toString(16).padStart(8, '0'));
+
 export function requestLog(write: (entry: RequestLogEntry) => void) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
     const start = performance.now();
@@ -32,7 +39,7 @@ export function requestLog(write: (entry: RequestLogEntry) => void) {
     } catch {
       path = ctx.url;
     }
-    const id = randomBytes(4).toString('hex');
+    const id = newRequestId();
     ctx.state.requestId = id;
     try {
       await next();

@@ -17,18 +17,21 @@ export interface JournalEntry {
   error?: string;
 }
 
+type Stored = Omit<JournalEntry, 'time'> & { at: number };
+
 export class Journal {
-  readonly #entries: JournalEntry[] = [];
+  /** Times are kept as epoch ms and formatted when read: recording stays cheap on the hot path. */
+  readonly #entries: Stored[] = [];
   readonly #max: number;
 
   constructor(max = 1_000) {
     this.#max = max;
   }
 
-  record(entry: RequestLogEntry, time: Date): void {
+  record(entry: RequestLogEntry, at: number): void {
     const { method, path, status, tenant, grant, client, user, error } = entry;
     this.#entries.push({
-      time: time.toISOString(),
+      at,
       method,
       path,
       status,
@@ -42,7 +45,7 @@ export class Journal {
   }
 
   entries(): JournalEntry[] {
-    return [...this.#entries];
+    return this.#entries.map(({ at, ...rest }) => ({ time: new Date(at).toISOString(), ...rest }));
   }
 
   clear(): void {
