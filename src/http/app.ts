@@ -12,6 +12,7 @@ import { requestLog, type RequestLogEntry } from './request-log.js';
 import { managementFallbacks, managementRouter, type ManagementDeps } from './management-routes.js';
 import { routeFallbacks, tenantRouter, type RouteDeps } from './routes.js';
 import { tenantMiddleware } from './tenant.js';
+import { wellKnown } from './well-known.js';
 import { InvalidRequest } from '../oauth/errors.js';
 
 /** Errors a client causes by going away or sending garbage: not the emulator's bugs, not worth a stack. */
@@ -50,6 +51,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorMiddleware((err) => deps.onUnexpected(err)));
   app.use(validTarget);
   app.use(cors);
+  app.use(wellKnown(deps));
   app.use(controlPlane(deps.control));
   app.use(tenantMiddleware(deps.snapshot, deps.fallbackHost));
   app.use(routeFallbacks());

@@ -38,9 +38,13 @@ export function tenantMiddleware(getSnapshot: () => Snapshot, fallbackHost: () =
       throw new NotFound(`No tenant at ${ctx.path}. Tenants are served at ${names}`);
     }
     if (found.prefix) ctx.path = ctx.path.slice(found.prefix.length) || '/';
-    const host = ctx.host || fallbackHost();
     ctx.state.tenant = found.tenant;
-    ctx.state.issuer = found.tenant.issuer ?? `${ctx.protocol}://${host}${found.prefix}/`;
+    ctx.state.issuer = issuerOf(ctx, found.tenant, found.prefix, fallbackHost);
     await next();
   };
+}
+
+/** The tenant's fixed issuer, or the base URL it was reached at, with a trailing slash. */
+export function issuerOf(ctx: Context, tenant: Tenant, prefix: string, fallbackHost: () => string): string {
+  return tenant.issuer ?? `${ctx.protocol}://${ctx.host || fallbackHost()}${prefix}/`;
 }
