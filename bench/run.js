@@ -1,17 +1,30 @@
 /**
  * Benchmark runner (not a test: `npm test` never runs it). `npm run bench` builds first, then runs this.
  *
- *   node bench/run.js [--json] [--only reload] [--runs 30] [--warmup 3] [--save inplace|rename] [--timeout 600]
+ *   node bench/run.js [--json] [--out FILE] [--quick] [--only http,startup,scale,reload] [--seconds S] [--rounds N]
+ *                     [--runs 30] [--warmup 3] [--save inplace|rename] [--timeout 600]
+ *   node bench/run.js --only profile [--seconds S]     (opt-in: CPU profile of the emulator under load)
  *
  * Each benchmark is a module in bench/ exporting `async function run(options)` that resolves to a result:
- *   { name, title, pass, columns: [key, header][], rows: object[], notes?: string[], details?: object }
- * The runner prints a table per benchmark (stdout), or with --json one JSON object (stdout) and nothing
- * else there; progress goes to stderr. A missed target is reported as FAIL and still exits 0; only a crash
- * (or the overall time limit, or Ctrl-C) exits non-zero.
+ *   { name, title, pass, columns: [key, header][], rows: object[], targets?: Target[], notes?: string[], details?: object }
+ * where a Target is { id, label, value, measured, threshold, pass }. The runner prints a table per benchmark
+ * and one of its targets (stdout), or with --json one JSON object (stdout) and nothing else there; progress
+ * goes to stderr. A missed target is reported as FAIL and still exits 0; only a crash (or the overall time
+ * limit, or Ctrl-C) exits non-zero. docs/benchmarks.md documents the JSON fields.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { parseArgs } from 'node:util';
+
+/**
+ * @typedef {object} Target
+ * @property {string} id
+ * @property {string} label
+ * @property {string} value
+ * @property {number | null} measured
+ * @property {string} threshold
+ * @property {boolean} pass
+ */
 
 /**
  * @typedef {object} BenchResult
@@ -20,6 +33,7 @@ import { parseArgs } from 'node:util';
  * @property {boolean} pass
  * @property {[string, string][]} columns
  * @property {Record<string, unknown>[]} rows
+ * @property {Target[]} [targets]
  * @property {string[]} [notes]
  * @property {unknown} [details]
  */
@@ -29,6 +43,11 @@ import { parseArgs } from 'node:util';
  * @property {number} [runs]
  * @property {number} [warmup]
  * @property {'inplace' | 'rename'} [save]
+ * @property {number} [seconds] per autocannon measurement
+ * @property {number} [rounds] interleaved rounds of the compared measurements
+ * @property {number} [warmupSeconds]
+ * @property {number} [repeats] process starts per start-up case
+ * @property {boolean} [quick]
  * @property {AbortSignal} [signal]
  * @property {(line: string) => void} [progress]
  */
@@ -43,10 +62,37 @@ class Stopped extends Error {
 }
 const stop = new AbortController();
 
-/** @type {{ name: string, load: () => Promise<{ run: (options: BenchOptions) => Promise<BenchResult> }> }[]} */
-const BENCHMARKS = [{ name: 'reload', load: () => import('./reload.js') }];
+/**
+ * In the order they run. `optIn` ones run only when named in --only.
+ * @type {{ name: string, optIn?: boolean, load: () => Promise<{ run: (options: BenchOptions) => Promise<BenchResult> }> }[]}
+ */
+const BENCHMARKS = [
+  { name: 'http', load: () => import('./http.js') },
+  { name: 'startup', load: () => import('./startup.js') },
+  { name: 'scale', load: () => import('./scale.js') },
+  { name: 'reload', load: () => import('./reload.js') },
+  { name: 'profile', optIn: true, load: () => import('./profile.js') },
+];
 
-const USAGE = `usage: node bench/run.js [--json] [--only ${BENCHMARKS.map((b) => b.name).join(',')}] [--runs N] [--warmup N] [--save inplace|rename] [--timeout SECONDS]`;
+const USAGE = `usage: node bench/run.js [--json] [--out FILE] [--quick] [--only ${BENCHMARKS.map((b) => b.name).join(',')}] [--seconds S] [--rounds N] [--runs N] [--warmup N] [--save inplace|rename] [--timeout SECONDS]
+  --json       print the report as one JSON object instead of tables; --out FILE also writes it to FILE
+  --quick      shorter measurements, one round, fewer repetitions (under half the time; noisier)
+  --seconds S  length of each autocannon measurement (default 3; 1.5 with --quick)
+  --rounds N   interleaved rounds of the measurements a target compares (default 3; 1 with --quick)
+  --runs N     reload: measured edits per case (default 30; 10 with --quick); --warmup N: warm-up edits
+  --only LIST  ${BENCHMARKS.filter((b) => !b.optIn).map((b) => b.name).join(', ')} run by default; profile only when named`;
+
+/**
+ * @param {string | undefined} value
+ * @param {string} flag
+ * @param {number} min
+ */
+function numberOption(value, flag, min) {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < min) usageError(`${flag} expects a number ≥ ${min}, got ${value}`);
+  return n;
+}
 
 /**
  * @param {string | undefined} value
@@ -74,11 +120,22 @@ function usageError(message) {
 function table(columns, rows) {
   const cells = rows.map((row) => columns.map(([key]) => (row[key] === undefined || row[key] === null ? '' : String(row[key]))));
   const widths = columns.map(([, header], i) => Math.max(header.length, ...cells.map((r) => (r[i] ?? '').length)));
-  const numeric = columns.map((_, i) => cells.every((r) => /^[<\d.,—\s]*(ms|KB|MB)?$/.test(r[i] ?? '')));
+  const numeric = columns.map((_, i) => cells.every((r) => /^[<≥\d.,—\s%×]*(ms|KB|MB| s)?$/.test(r[i] ?? '')));
   /** @param {string[]} r */
   const line = (r) => r.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ').trimEnd();
   return [line(columns.map(([, h]) => h)), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
 }
+
+/** @type {[string, string][]} */
+const TARGET_COLUMNS = [
+  ['label', 'target'],
+  ['value', 'measured'],
+  ['threshold', 'needs'],
+  ['result', 'result'],
+];
+
+/** @param {Target} t */
+const targetRow = (t) => ({ label: t.label, value: t.value, threshold: t.threshold, result: t.pass ? 'PASS' : 'FAIL' });
 
 async function main() {
   let parsed;
@@ -86,7 +143,11 @@ async function main() {
     parsed = parseArgs({
       options: {
         json: { type: 'boolean', default: false },
+        out: { type: 'string' },
+        quick: { type: 'boolean', default: false },
         only: { type: 'string' },
+        seconds: { type: 'string' },
+        rounds: { type: 'string' },
         runs: { type: 'string' },
         warmup: { type: 'string' },
         save: { type: 'string' },
@@ -104,7 +165,7 @@ async function main() {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const only = args.only ? args.only.split(',').map((s) => s.trim()) : BENCHMARKS.map((b) => b.name);
+  const only = args.only ? args.only.split(',').map((s) => s.trim()) : BENCHMARKS.filter((b) => !b.optIn).map((b) => b.name);
   const unknown = only.filter((name) => !BENCHMARKS.some((b) => b.name === name));
   if (unknown.length) usageError(`unknown benchmark ${unknown.join(', ')}`);
   if (args.save !== undefined && args.save !== 'inplace' && args.save !== 'rename') usageError(`--save expects inplace or rename, got ${args.save}`);
@@ -126,14 +187,23 @@ async function main() {
     }, 15_000).unref();
   });
 
+  const quick = args.quick ?? false;
+  const seconds = numberOption(args.seconds, '--seconds', 0.5);
+  const rounds = intOption(args.rounds, '--rounds', 1);
   /** @type {BenchOptions} */
   const options = {
-    runs: intOption(args.runs, '--runs', 1),
-    warmup: intOption(args.warmup, '--warmup', 0),
+    runs: intOption(args.runs, '--runs', 1) ?? (quick ? 10 : undefined),
+    warmup: intOption(args.warmup, '--warmup', 0) ?? (quick ? 2 : undefined),
     save: /** @type {'inplace' | 'rename' | undefined} */ (args.save),
+    seconds: seconds ?? (quick ? 1.5 : undefined),
+    rounds: rounds ?? (quick ? 1 : undefined),
+    warmupSeconds: quick ? 0.5 : undefined,
+    repeats: quick ? 3 : undefined,
+    quick,
     signal,
     progress: (line) => process.stderr.write(`${line}\n`),
   };
+  const runStarted = performance.now();
 
   /** @type {BenchResult[]} */
   const results = [];
@@ -146,25 +216,34 @@ async function main() {
   }
 
   const pass = results.every((r) => r.pass);
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+  const report = {
+    package: `${pkg.name}@${pkg.version}`,
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpu: cpus()[0]?.model ?? 'unknown',
+    cpus: cpus().length,
+    quick,
+    seconds: Math.round((performance.now() - runStarted) / 100) / 10,
+    pass,
+    targets: results.flatMap((r) => (r.targets ?? []).map((t) => ({ benchmark: r.name, ...t }))),
+    benchmarks: Object.fromEntries(results.map((r) => [r.name, r])),
+  };
+  if (args.out) writeFileSync(args.out, `${JSON.stringify(report, null, 2)}\n`);
   if (args.json) {
-    const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-    const report = {
-      package: `${pkg.name}@${pkg.version}`,
-      date: new Date().toISOString(),
-      node: process.version,
-      platform: `${process.platform}-${process.arch}`,
-      cpu: cpus()[0]?.model ?? 'unknown',
-      cpus: cpus().length,
-      pass,
-      benchmarks: Object.fromEntries(results.map((r) => [r.name, r])),
-    };
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
   } else {
     for (const r of results) {
       process.stdout.write(`\n${r.title}\n\n${table(r.columns, r.rows)}\n`);
+      if (r.targets?.length) process.stdout.write(`\n${table(TARGET_COLUMNS, r.targets.map(targetRow))}\n`);
       if (r.notes?.length) process.stdout.write(`\n${r.notes.map((n) => `  - ${n}`).join('\n')}\n`);
     }
-    process.stdout.write(`\n${pass ? 'PASS' : 'FAIL'}: ${results.filter((r) => r.pass).length}/${results.length} benchmark(s) met their targets\n`);
+    const targets = results.flatMap((r) => r.targets ?? []);
+    const targetLine = targets.length ? `; ${targets.filter((t) => t.pass).length}/${targets.length} targets` : '';
+    process.stdout.write(
+      `\n${pass ? 'PASS' : 'FAIL'}: ${results.filter((r) => r.pass).length}/${results.length} benchmark(s) met their targets${targetLine} (${((performance.now() - runStarted) / 1000).toFixed(0)} s)\n`,
+    );
   }
   return 0;
 }
