@@ -29,6 +29,8 @@ async function readText(ctx: Context): Promise<string> {
 
 /** JSON.parse that drops `__proto__` keys at every level, so no body can reach an object's prototype. */
 export function parseJson(text: string): unknown {
+  // The reviver costs on every value: use it only when the key can be there (JSON may escape it).
+  if (!text.includes('__proto__') && !text.includes('\\u')) return JSON.parse(text);
   return JSON.parse(text, (key, value: unknown) => (key === '__proto__' ? undefined : value));
 }
 

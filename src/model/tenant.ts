@@ -5,6 +5,7 @@
 import { createHash, createSecretKey } from 'node:crypto';
 import type { ApiConfig, ClientConfig, TenantConfig } from '../config/schema.js';
 import type { TenantExtensions } from '../extensions/load-scripts.js';
+import { secretDigest } from '../oauth/constant-time.js';
 import { hs256Signer, type Signer } from '../tokens/sign.js';
 import { buildUser, type User } from './user.js';
 
@@ -24,6 +25,8 @@ export type AuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
 export interface Client {
   readonly clientId: string;
   readonly clientSecret: string | undefined;
+  /** SHA-256 of the secret, computed once, for the constant-time check on every request. */
+  readonly secretDigest: Buffer | undefined;
   readonly name: string;
   readonly appType: ClientConfig['app_type'];
   readonly authMethod: AuthMethod;
@@ -101,6 +104,7 @@ export function buildClient(config: ClientConfig): Client {
   return {
     clientId: config.client_id,
     clientSecret: config.client_secret,
+    secretDigest: config.client_secret === undefined ? undefined : secretDigest(config.client_secret),
     name: config.name ?? config.client_id,
     appType: config.app_type,
     authMethod,

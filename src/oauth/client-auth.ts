@@ -5,7 +5,7 @@
  */
 import type { Client, Tenant } from '../model/tenant.js';
 import { InvalidRequest, clientAuthFailed } from './errors.js';
-import { safeEqual } from './constant-time.js';
+import { matchesDigest } from './constant-time.js';
 import type { Params } from './params.js';
 
 export interface ClientCredentials {
@@ -81,7 +81,7 @@ export function authenticateClient(client: Client, credentials: ClientCredential
       `${client.clientId} uses ${method} but the request sent the secret ${credentials.via === 'body' ? 'in the body (client_secret_post)' : 'in a Basic header (client_secret_basic)'}`,
     );
   }
-  if (client.clientSecret === undefined || !safeEqual(credentials.clientSecret ?? '', client.clientSecret)) {
+  if (client.secretDigest === undefined || !matchesDigest(credentials.clientSecret ?? '', client.secretDigest)) {
     throw clientAuthFailed(`wrong client secret for ${client.clientId}`);
   }
 }

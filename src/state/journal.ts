@@ -41,11 +41,12 @@ export class Journal {
       ...(user ? { user } : {}),
       ...(error ? { error } : {}),
     });
-    if (this.#entries.length > this.#max) this.#entries.splice(0, this.#entries.length - this.#max);
+    // Trimmed in batches, not on every request once full.
+    if (this.#entries.length > this.#max * 1.25) this.#entries.splice(0, this.#entries.length - this.#max);
   }
 
   entries(): JournalEntry[] {
-    return this.#entries.map(({ at, ...rest }) => ({ time: new Date(at).toISOString(), ...rest }));
+    return this.#entries.slice(-this.#max).map(({ at, ...rest }) => ({ time: new Date(at).toISOString(), ...rest }));
   }
 
   clear(): void {

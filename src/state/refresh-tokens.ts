@@ -3,7 +3,7 @@
  * token is kept (in memory and in `<state>/refresh-tokens.json`, mode 0600), so the file leaks nothing usable.
  * Writes are coalesced and atomic (temp file + rename).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { hash as digest, randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -23,13 +23,19 @@ export interface RefreshRecord {
   readonly rotatedAt?: number;
 }
 
-const hash = (token: string) => createHash('sha256').update(token).digest('base64url');
+const hash = (token: string) => digest('sha256', token, 'base64url');
+
+/**
+ * Writes are coalesced over this long: a busy test suite issues thousands of tokens a second, and rewriting
+ * the file for each would make every token cost more as the store grows. close() flushes.
+ */
+const WRITE_DELAY_MS = 250;
 
 export class RefreshTokenStore {
   readonly #file: string | undefined;
   readonly #records = new Map<string, RefreshRecord>();
   #writing: Promise<void> = Promise.resolve();
-  #dirty = false;
+  #timer: NodeJS.Timeout | undefined;
 
   private constructor(file: string | undefined) {
     this.#file = file;
@@ -99,19 +105,29 @@ export class RefreshTokenStore {
     return this.#records.size;
   }
 
-  /** Resolves when everything changed so far is on disk. */
+  /** Writes what changed now, and resolves when everything changed so far is on disk. */
   flush(): Promise<void> {
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      this.#write();
+    }
     return this.#writing;
   }
 
   #save(): void {
-    if (!this.#file || this.#dirty) return;
-    this.#dirty = true;
+    if (!this.#file || this.#timer) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      this.#write();
+    }, WRITE_DELAY_MS);
+    this.#timer.unref();
+  }
+
+  #write(): void {
     const file = this.#file;
+    if (!file) return;
     this.#writing = this.#writing.then(async () => {
-      // Coalesce: every change made before this runs goes into one write.
-      await new Promise((r) => setImmediate(r));
-      this.#dirty = false;
       const body = JSON.stringify({ version: 1, tokens: Object.fromEntries(this.#records) });
       await mkdir(dirname(file), { recursive: true, mode: 0o700 });
       const tmp = `${file}.${process.pid}.tmp`;
@@ -119,7 +135,6 @@ export class RefreshTokenStore {
       await rename(tmp, file);
     }).catch(() => {
       // A failed write (disk full, folder removed) is retried by the next change; serving goes on.
-      this.#dirty = false;
     });
   }
 }
