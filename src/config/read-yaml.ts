@@ -7,8 +7,15 @@
  * else, and every file with a problem, goes through `yaml`'s document parser, whose positions and checks
  * give the error messages. Both read YAML 1.2's core schema, so they yield the same data.
  */
+import { createRequire } from 'node:module';
 import jsYaml from 'js-yaml';
-import { LineCounter, isMap, isScalar, parseDocument, visit, type Document } from 'yaml';
+import type * as Yaml from 'yaml';
+
+// The careful parser is loaded on first need (a config with anchors, or a problem to report): most starts
+// never need it. yaml ships a CommonJS build, so it loads synchronously here.
+const require = createRequire(import.meta.url);
+let loadedYaml: typeof Yaml | undefined;
+const yaml = (): typeof Yaml => (loadedYaml ??= require('yaml') as typeof Yaml);
 import { codeFrame } from './code-frame.js';
 import { ConfigError, type ConfigProblem } from './config-error.js';
 
@@ -43,6 +50,7 @@ export function readYaml(text: string, file: string): { data: unknown; locate: L
 }
 
 function carefulRead(text: string, file: string): { data: unknown; locate: Locate } {
+  const { LineCounter, isScalar, parseDocument, visit } = yaml();
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
   const where = (offset: number) => lineCounter.linePos(offset);
@@ -75,7 +83,8 @@ function carefulRead(text: string, file: string): { data: unknown; locate: Locat
 }
 
 /** The nearest node that exists on the path (a missing key is reported at its parent). */
-function locateIn(doc: Document, path: readonly (string | number)[], where: (offset: number) => { line: number; col: number }, text: string, atKey = false): Position | undefined {
+function locateIn(doc: Yaml.Document, path: readonly (string | number)[], where: (offset: number) => { line: number; col: number }, text: string, atKey = false): Position | undefined {
+  const { isMap, isScalar } = yaml();
   const at = (offset: number): Position => ({ ...where(offset), text });
   for (let n = path.length; n >= 0; n--) {
     const parentPath = path.slice(0, n - 1);

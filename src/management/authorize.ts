@@ -2,7 +2,6 @@
  * Management API authorization: a Bearer access token signed by the tenant's key, unexpired, whose `aud`
  * is `<issuer>api/v2/`, carrying one of the scopes the endpoint needs.
  */
-import { errors, jwtVerify } from 'jose';
 import type { TenantKey } from '../tokens/key-store.js';
 import { ManagementError } from './errors.js';
 
@@ -11,6 +10,7 @@ import { ManagementError } from './errors.js';
 export async function authenticate(authorization: string | undefined, key: TenantKey, issuer: string, nowSeconds: number): Promise<string[]> {
   const match = authorization === undefined ? null : /^Bearer +(\S+)$/i.exec(authorization.trim());
   if (!match) throw new ManagementError(401, 'Missing authentication');
+  const { jwtVerify } = await import('jose');
   let scopes: string[];
   try {
     const { payload } = await jwtVerify(match[1]!, key.publicKey, {
@@ -20,7 +20,7 @@ export async function authenticate(authorization: string | undefined, key: Tenan
     });
     scopes = typeof payload.scope === 'string' ? payload.scope.split(' ') : [];
   } catch (err) {
-    if (err instanceof errors.JWTExpired) throw new ManagementError(401, 'Expired token received for JSON Web Token validation');
+    if ((err as { code?: unknown }).code === 'ERR_JWT_EXPIRED') throw new ManagementError(401, 'Expired token received for JSON Web Token validation');
     throw new ManagementError(401, 'Invalid token', undefined, (err as Error).message);
   }
   return scopes;

@@ -4,7 +4,6 @@
  * A lookup miss still runs one comparison (against a dummy) so unknown users cost the same as wrong passwords.
  */
 import { hash, timingSafeEqual } from 'node:crypto';
-import bcrypt from 'bcryptjs';
 
 export type StoredPassword = { kind: 'plain'; digest: Buffer } | { kind: 'bcrypt'; hash: string };
 
@@ -19,7 +18,10 @@ const DUMMY: StoredPassword = storedPassword('not-a-real-password', undefined);
 
 export async function checkPassword(stored: StoredPassword | undefined, candidate: string): Promise<boolean> {
   const target = stored ?? DUMMY;
+  // bcryptjs is loaded on first use: most configs have plain-text passwords.
   const ok =
-    target.kind === 'plain' ? timingSafeEqual(target.digest, sha256(candidate)) : await bcrypt.compare(candidate, target.hash);
+    target.kind === 'plain'
+      ? timingSafeEqual(target.digest, sha256(candidate))
+      : await (await import('bcryptjs')).default.compare(candidate, target.hash);
   return ok && stored !== undefined;
 }

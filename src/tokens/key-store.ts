@@ -7,7 +7,7 @@ import { createHash, createPrivateKey, createPublicKey, generateKeyPair, hkdfSyn
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import type { JWK } from 'jose';
 import { rs256Signer, type Signer } from './sign.js';
 
 const generate = promisify(generateKeyPair);
@@ -28,7 +28,8 @@ async function fromPrivateKey(privateKey: KeyObject): Promise<TenantKey> {
   if (privateKey.asymmetricKeyType !== 'rsa') throw new KeyError('expected an RSA private key (Auth0 signs with RS256)');
   const publicKey = createPublicKey(privateKey);
   const { n, e } = publicKey.export({ format: 'jwk' });
-  const kid = await calculateJwkThumbprint({ kty: 'RSA', n: n!, e: e! });
+  // RFC 7638 thumbprint: SHA-256 of the required members in lexicographic order, without whitespace.
+  const kid = createHash('sha256').update(JSON.stringify({ e, kty: 'RSA', n })).digest('base64url');
   const der = privateKey.export({ format: 'der', type: 'pkcs8' });
   const opaqueKey = new Uint8Array(hkdfSync('sha256', der, 'auth-emulator', 'opaque-access-token', 32));
   return {

@@ -3,7 +3,6 @@
  * that key (so a token from another tenant fails), be unexpired and name `<iss>userinfo` in `aud`.
  * An opaque token must decrypt with the tenant's key. jose refuses `alg: none` and any other algorithm.
  */
-import { decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import { InvalidToken } from '../oauth/errors.js';
 import type { TenantKey } from './key-store.js';
 import { openOpaqueToken } from './opaque.js';
@@ -15,7 +14,7 @@ export interface VerifiedAccessToken {
   extra: Record<string, unknown>;
 }
 
-const describe = (err: unknown) => (err instanceof errors.JWTExpired ? 'The token has expired' : 'Invalid token');
+const describe = (err: unknown) => ((err as { code?: unknown }).code === 'ERR_JWT_EXPIRED' ? 'The token has expired' : 'Invalid token');
 
 export function bearerToken(authorization: string | undefined): string {
   const match = authorization === undefined ? null : /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i.exec(authorization);
@@ -27,6 +26,8 @@ export function bearerToken(authorization: string | undefined): string {
 }
 
 export async function verifyAccessToken(token: string, key: TenantKey, nowSeconds: number): Promise<VerifiedAccessToken> {
+  // jose is loaded on first use, so start-up does not pay for it.
+  const { decodeProtectedHeader, jwtVerify } = await import('jose');
   const parts = token.split('.').length;
   if (parts === 5) {
     const claims = await openOpaqueToken(token, key.opaqueKey, nowSeconds).catch((err: unknown) => {
