@@ -381,3 +381,29 @@ describe('errors', () => {
     expect(res.status).toBe(404);
   });
 });
+
+describe('the control plane is not reachable from a web page', () => {
+  it('grants no CORS preflight, and refuses any request with an Origin header', async () => {
+    const preflight = await t.http
+      .options('/__emulator/tokens')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    const res = await t.http.post('/__emulator/tokens').set('Origin', 'https://evil.example').send({ client: 'trusted-app', user: 'user@example.com' }).expect(403);
+    expect(res.body).toEqual({ error: 'access_denied', error_description: 'The /__emulator endpoints do not answer browsers (the request has an Origin header)' });
+    expect(res.headers['access-control-allow-origin']).toBeUndefined();
+  });
+
+  it('refuses a non-loopback Host name (DNS rebinding)', async () => {
+    const res = await t.http.post('/__emulator/reset').set('Host', `rebind.evil.example:${new URL(t.url).port}`).expect(403);
+    expect(res.body).toEqual({ error: 'access_denied', error_description: 'The /__emulator endpoints answer only loopback host names' });
+    await t.http.get('/__emulator/clock').set('Host', `dev.localhost:${new URL(t.url).port}`).expect(200);
+  });
+
+  it('still answers the token endpoint cross-origin, without credentials', async () => {
+    const res = await t.http.options('/oauth/token').set('Origin', 'http://localhost:3000').set('Access-Control-Request-Method', 'POST').expect(204);
+    expect(res.headers['access-control-allow-origin']).toBe('http://localhost:3000');
+    expect(res.headers['access-control-allow-credentials']).toBeUndefined();
+  });
+});

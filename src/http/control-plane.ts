@@ -43,6 +43,8 @@ export interface ControlBackend {
 }
 
 const isLoopback = (address: string | undefined) => address === '::1' || address?.startsWith('127.') === true || address?.startsWith('::ffff:127.') === true;
+/** A loopback name in the Host header: another name pointing at 127.0.0.1 is DNS rebinding by a web page. */
+const LOOPBACK_HOST = /^(?:localhost|(?:[a-z0-9-]+\.)*localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
 
 /** Runtime-change and mint failures as OAuth-style errors with the right status. */
 async function attempt<T>(fn: () => T | Promise<T>): Promise<T> {
@@ -171,6 +173,9 @@ export function controlPlane(backend: ControlBackend) {
   return async function control(ctx: Context, next: Next): Promise<void> {
     if (ctx.path !== CONTROL_PREFIX && !ctx.path.startsWith(`${CONTROL_PREFIX}/`)) return next();
     if (!isLoopback(ctx.socket.remoteAddress)) throw new AccessDenied('The /__emulator endpoints answer loopback clients only');
+    // Browsers send Origin on cross-origin requests (and on every POST): the control plane is for test code.
+    if (ctx.get('Origin')) throw new AccessDenied('The /__emulator endpoints do not answer browsers (the request has an Origin header)');
+    if (!LOOPBACK_HOST.test(ctx.hostname)) throw new AccessDenied('The /__emulator endpoints answer only loopback host names');
     await routes(ctx as never, async () => {
       await methods(ctx as never, async () => {});
     });

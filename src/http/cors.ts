@@ -2,15 +2,17 @@
  * CORS for browser apps (auth0-spa-js calls /oauth/token and /userinfo with fetch).
  * NOTE(emulator): Auth0 allows only the client's Allowed Web Origins; the emulator allows any origin,
  * because a local tool should not fail on a port number the developer's dev server happened to pick.
+ * No credentials (these endpoints use no cookies), and never the control plane: a web page the developer
+ * happens to have open must not be able to mint tokens or change users through it.
  */
 import type { Context, Next } from 'koa';
+import { CONTROL_PREFIX } from './control-plane.js';
 
 export async function cors(ctx: Context, next: Next): Promise<void> {
   const origin = ctx.get('Origin');
-  if (!origin) return next();
+  if (!origin || ctx.path === CONTROL_PREFIX || ctx.path.startsWith(`${CONTROL_PREFIX}/`)) return next();
   ctx.vary('Origin');
   ctx.set('Access-Control-Allow-Origin', origin);
-  ctx.set('Access-Control-Allow-Credentials', 'true');
   if (ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method')) {
     ctx.set('Access-Control-Allow-Methods', 'GET, POST');
     const headers = ctx.get('Access-Control-Request-Headers');
