@@ -108,11 +108,13 @@ function parsePort(raw: string | undefined): number {
  * `demo` is also true for an unchanged copy of the example config (a fresh clone): its secrets are
  * public, so the banner may print them in a curl that works as pasted.
  */
-function configFile(explicit: string | undefined): { file: string; demo: boolean } {
+function configFile(explicit: string | undefined): { file: string; demo: boolean; builtIn: boolean } {
   const chosen = explicit || process.env.AUTH_EMULATOR_CONFIG || undefined;
-  const file = chosen !== undefined ? resolve(chosen) : existsSync(resolve(DEFAULT_CONFIG)) ? resolve(DEFAULT_CONFIG) : DEMO_CONFIG_FILE;
+  // `builtIn`: no config was named or found, so the package's own example is used (state in the current folder).
+  const builtIn = chosen === undefined && !existsSync(resolve(DEFAULT_CONFIG));
+  const file = chosen !== undefined ? resolve(chosen) : builtIn ? DEMO_CONFIG_FILE : resolve(DEFAULT_CONFIG);
   if (!existsSync(file)) fail(`Config file not found: ${file}`);
-  return { file, demo: file === DEMO_CONFIG_FILE || isExampleCopy(file) };
+  return { file, demo: builtIn || isExampleCopy(file), builtIn };
 }
 
 function isExampleCopy(file: string): boolean {
@@ -124,7 +126,7 @@ function isExampleCopy(file: string): boolean {
 }
 
 async function check(explicit: string | undefined): Promise<void> {
-  const { file } = configFile(explicit);
+  const { file, builtIn } = configFile(explicit);
   try {
     const loaded = await loadConfigFile(file);
     const { config } = loaded;
@@ -136,7 +138,7 @@ async function check(explicit: string | undefined): Promise<void> {
     const count = (f: (t: (typeof config.tenants)[number]) => number) => config.tenants.reduce((n, t) => n + f(t), 0);
     const users = count((t) => t.connections.reduce((n, c) => n + c.users.length, 0));
     console.log(
-      `${file === DEMO_CONFIG_FILE ? 'built-in demo config' : file} is valid: ${config.tenants.length} tenant(s), ${count((t) => t.clients.length)} client(s), ${count((t) => t.apis.length)} API(s), ${users} user(s).`,
+      `${builtIn ? 'built-in demo config' : file} is valid: ${config.tenants.length} tenant(s), ${count((t) => t.clients.length)} client(s), ${count((t) => t.apis.length)} API(s), ${users} user(s).`,
     );
   } catch (err) {
     if (err instanceof ConfigError || err instanceof KeyError) fail(err.message);
@@ -151,8 +153,7 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   const say = logFormat === 'json' ? (line: string) => console.error(line) : (line: string) => console.log(line);
   const port = parsePort(values.port ?? (process.env.AUTH_EMULATOR_PORT || undefined));
   const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || '127.0.0.1');
-  const { file, demo } = configFile(values.config);
-  const builtIn = file === DEMO_CONFIG_FILE;
+  const { file, demo, builtIn } = configFile(values.config);
   if (!builtIn && existsSync(join(file, '..', SCHEMA_PATH))) writeSchema(join(file, '..'));
   const stateDir = resolve(values['state-dir'] ?? (builtIn ? '.auth-emulator' : join(file, '..', '.auth-emulator')));
 
@@ -238,8 +239,7 @@ async function token(values: ReturnType<typeof parse>['values']): Promise<void> 
   if (!values.client) fail('Missing --client: the client_id the token is for. Run auth-emulator --help.');
   const expiresIn = values['expires-in'] === undefined ? undefined : Number(values['expires-in']);
   if (expiresIn !== undefined && !Number.isFinite(expiresIn)) fail(`Invalid --expires-in "${values['expires-in']}": expected seconds.`);
-  const { file } = configFile(values.config);
-  const builtIn = file === DEMO_CONFIG_FILE;
+  const { file, builtIn } = configFile(values.config);
   const port = parsePort(values.port ?? (process.env.AUTH_EMULATOR_PORT || undefined));
   const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || '127.0.0.1');
   let emulator;
