@@ -12,7 +12,7 @@ import { describeChanges } from './config/describe-changes.js';
 import { ConfigWatcher } from './config/watch.js';
 import type { ConfigInput } from './config/schema.js';
 import type { TenantEnv } from './endpoints/token.js';
-import { createApp } from './http/app.js';
+import { createHandler } from './http/app.js';
 import type { RequestLogEntry } from './http/request-log.js';
 import { buildSnapshot, type Snapshot } from './model/snapshot.js';
 import type { Tenant } from './model/tenant.js';
@@ -61,6 +61,8 @@ export interface EmulatorOptions {
   watch?: boolean;
   /** Hears about every reload: what changed, or why the last good config is still serving. */
   onReload?: (event: ReloadEvent) => void;
+  /** @internal false sends every request through koa, bypassing the fast lane (for the lane's parity test). */
+  fastLane?: boolean;
 }
 
 /** The outcome of a reload. On failure the previous snapshot keeps serving. */
@@ -97,7 +99,7 @@ export class Emulator {
   readonly #userinfoClaims = new UserinfoClaims();
   readonly #logListeners = new Set<(entry: ExtensionLogEntry) => void>();
   readonly #sandbox: Sandbox;
-  readonly #app: ReturnType<typeof createApp>;
+  readonly #handler: RequestListener;
   readonly #host: string;
   readonly #baseUrl: string | undefined;
   /** What the config says. */
@@ -137,15 +139,15 @@ export class Emulator {
       for (const listener of this.#logListeners) listener(entry);
     });
     const onError = options.onError ?? (() => {});
-    this.#app = createApp({
+    this.#handler = createHandler({
       snapshot: () => this.#snapshot,
-      env: async (tenant, issuer) => this.#env(tenant, issuer),
+      env: (tenant, issuer) => this.#env(tenant, issuer),
       fallbackHost: () => (this.#url ? new URL(this.#url).host : 'localhost'),
       log,
       onUnexpected: onError,
       management: this,
       control: this,
-    });
+    }, { fastLane: options.fastLane ?? true });
   }
 
   static async create(options: EmulatorOptions = {}): Promise<Emulator> {
@@ -348,7 +350,7 @@ export class Emulator {
 
   /** A node:http request listener, for supertest or an existing server. */
   callback(): RequestListener {
-    return this.#app.callback();
+    return this.#handler;
   }
 
   async listen(port = 4400, host = this.#host): Promise<string> {

@@ -10,22 +10,27 @@ import type { GrantContext, RequestInfo, TokenResponse } from '../grants/types.j
 
 export type TenantEnv = Omit<GrantContext, 'client' | 'params' | 'request'>;
 
-export interface ExchangeResult {
-  response: TokenResponse;
-  clientId: string;
-  /** The user the tokens were issued to (user grants). */
-  userId: string | undefined;
+/** What the request log shows about a token request, filled in as far as the exchange got. */
+export interface ExchangeNote {
+  grant?: string;
+  /** The client, once known to exist (also when the request then fails). */
+  client?: string;
+  /** The user the tokens were issued to (user grants that succeeded). */
+  user?: string;
 }
 
-export async function exchange(env: TenantEnv, params: Params, authorization: string | undefined, request: RequestInfo): Promise<ExchangeResult> {
+export async function exchange(env: TenantEnv, params: Params, authorization: string | undefined, request: RequestInfo, note: ExchangeNote = {}): Promise<TokenResponse> {
+  if (params.client_id !== undefined && env.tenant.clients.has(params.client_id)) note.client = params.client_id;
   const grantType = params.grant_type;
   if (!grantType) throw new InvalidRequest('Missing required parameter: grant_type');
   const grant = grants.get(grantType);
   // NOTE(emulator): Auth0's exact text for an unknown grant type is not confirmed (reference §13.2).
   if (!grant) throw new UnsupportedGrantType(`Unsupported grant type: ${grantType}`);
+  note.grant = grantType;
 
   const credentials = readClientCredentials(params, authorization);
   const client = findClient(env.tenant, credentials);
+  note.client = client.clientId;
   if (!client.grantTypes.has(grantType)) {
     throw new UnauthorizedClient(`Grant type '${grantType}' not allowed for the client.`, {
       extra: { error_uri: 'https://auth0.com/docs/clients/client-grant-types' },
@@ -34,5 +39,6 @@ export async function exchange(env: TenantEnv, params: Params, authorization: st
   authenticateClient(client, credentials, grant.secretRequired);
   const outcome: { userId?: string } = {};
   const response = await grant.handle({ ...env, client, params, request, outcome });
-  return { response, clientId: client.clientId, userId: outcome.userId };
+  if (outcome.userId !== undefined) note.user = outcome.userId;
+  return response;
 }

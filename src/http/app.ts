@@ -3,11 +3,13 @@
  * log (outermost, sees the final status) → errors → CORS → control plane (/__emulator/) → tenant
  * resolution → routes.
  */
+import type { RequestListener } from 'node:http';
 import Koa, { type Context, type Next } from 'koa';
 import type { Snapshot } from '../model/snapshot.js';
 import { controlPlane, type ControlBackend } from './control-plane.js';
 import { cors } from './cors.js';
 import { errorMiddleware } from './render-error.js';
+import { fastLane } from './fast-lane.js';
 import { requestLog, type RequestLogEntry } from './request-log.js';
 import { managementFallbacks, managementRouter, type ManagementDeps } from './management-routes.js';
 import { routeFallbacks, tenantRouter, type RouteDeps } from './routes.js';
@@ -35,6 +37,15 @@ export interface AppDeps extends RouteDeps, ManagementDeps {
   log(entry: RequestLogEntry): void;
   onUnexpected(err: unknown): void;
   control: ControlBackend;
+}
+
+/**
+ * The request listener: the fast lane (fast-lane.ts) for token requests and the well-known documents, koa
+ * for everything else. `fastLane: false` sends everything through koa (the lane's parity test uses it).
+ */
+export function createHandler(deps: AppDeps, options: { fastLane?: boolean } = {}): RequestListener {
+  const koa = createApp(deps).callback();
+  return options.fastLane === false ? koa : fastLane(deps, koa);
 }
 
 export function createApp(deps: AppDeps): Koa {

@@ -8,11 +8,15 @@
 import type { Context, Next } from 'koa';
 import { CONTROL_PREFIX } from './control-plane.js';
 
+/** The headers of a CORS answer outside the control plane (none without an Origin). */
+export function corsHeaders(origin: string | undefined): Record<string, string> {
+  return origin ? { Vary: 'Origin', 'Access-Control-Allow-Origin': origin } : {};
+}
+
 export async function cors(ctx: Context, next: Next): Promise<void> {
   const origin = ctx.get('Origin');
   if (!origin || ctx.path === CONTROL_PREFIX || ctx.path.startsWith(`${CONTROL_PREFIX}/`)) return next();
-  ctx.vary('Origin');
-  ctx.set('Access-Control-Allow-Origin', origin);
+  ctx.set(corsHeaders(origin));
   if (ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method')) {
     ctx.set('Access-Control-Allow-Methods', 'GET, POST');
     const headers = ctx.get('Access-Control-Request-Headers');

@@ -14,7 +14,7 @@ import { readJsonBody } from './body.js';
 import type { TenantState } from './tenant.js';
 
 export interface ManagementDeps {
-  env(tenant: Tenant, issuer: string): Promise<TenantEnv>;
+  env(tenant: Tenant, issuer: string): TenantEnv;
   management: api.ManagementBackend;
 }
 
@@ -38,7 +38,7 @@ export function managementRouter(deps: ManagementDeps): Router {
   const guarded = (scopes: readonly string[] | ((ctx: Context, body: unknown) => readonly string[]), handler: (ctx: Context, tenant: string, body: unknown) => unknown, withBody = false) =>
     async (ctx: Context) => {
       const { tenant, issuer } = ctx.state as TenantState;
-      const env = await deps.env(tenant, issuer);
+      const env = deps.env(tenant, issuer);
       // The token first (401 before anything about the body), then the body, then the scopes it needs.
       const granted = await authenticate(ctx.get('Authorization') || undefined, env.key, issuer, env.now());
       const body = withBody ? await readManagementBody(ctx) : undefined;

@@ -2,26 +2,39 @@
  * The one place errors become responses. OAuthErrors render as Auth0's `{error, error_description}` with
  * Auth0's status; InvalidToken as the plain `Unauthorized` plus `WWW-Authenticate` (reference §6).
  * Anything unexpected becomes a 500 `server_error` with no stack in the response; the stack goes to the log.
+ * Koa's error middleware and the fast lane (fast-lane.ts) both render through `errorResponse`.
  */
 import type { Context, Next } from 'koa';
 import { InvalidToken, MethodNotAllowed, OAuthError, ServerError } from '../oauth/errors.js';
 
 const quote = (s: string) => s.replace(/["\\]/g, '');
 
-export function renderError(ctx: Context, err: OAuthError): void {
-  ctx.status = err.status;
-  ctx.set('Cache-Control', 'no-store');
-  ctx.set('Pragma', 'no-cache');
+export interface ErrorResponse {
+  status: number;
+  /** Response headers besides Content-Type and Content-Length. */
+  headers: Record<string, string>;
+  type: 'application/json; charset=utf-8' | 'text/plain; charset=utf-8';
+  body: string;
+}
+
+export function errorResponse(err: OAuthError): ErrorResponse {
+  const headers: Record<string, string> = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
   if (err instanceof InvalidToken) {
     const params = ['realm="Users"'];
     if (err.bearerError) params.push(`error="${err.bearerError}"`, `error_description="${quote(err.description)}"`);
-    ctx.set('WWW-Authenticate', `Bearer ${params.join(', ')}`);
-    ctx.type = 'text/plain';
-    ctx.body = 'Unauthorized';
-    return;
+    headers['WWW-Authenticate'] = `Bearer ${params.join(', ')}`;
+    return { status: err.status, headers, type: 'text/plain; charset=utf-8', body: 'Unauthorized' };
   }
-  if (err instanceof MethodNotAllowed) ctx.set('Allow', err.allow.join(', '));
-  ctx.body = err.toJSON();
+  if (err instanceof MethodNotAllowed) headers.Allow = err.allow.join(', ');
+  return { status: err.status, headers, type: 'application/json; charset=utf-8', body: JSON.stringify(err.toJSON()) };
+}
+
+export function renderError(ctx: Context, err: OAuthError): void {
+  const response = errorResponse(err);
+  ctx.status = response.status;
+  ctx.set(response.headers);
+  ctx.type = response.type;
+  ctx.body = response.body;
 }
 
 /** Koa's own HTTP errors (thrown by koa itself or by middleware) that are safe to pass on. */
@@ -34,16 +47,20 @@ function fromHttpError(err: unknown): OAuthError | undefined {
   return undefined;
 }
 
-export function errorMiddleware(onUnexpected: (err: unknown, ctx: Context) => void) {
+/** What a thrown value becomes for the client; what is not a known client error is reported first. */
+export function knownError(err: unknown, onUnexpected: (err: unknown) => void): OAuthError {
+  const known = err instanceof OAuthError ? err : fromHttpError(err);
+  if (known) return known;
+  onUnexpected(err);
+  return new ServerError('Internal error in the emulator (see its log)');
+}
+
+export function errorMiddleware(onUnexpected: (err: unknown) => void) {
   return async function renderErrors(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
     } catch (err) {
-      let known = err instanceof OAuthError ? err : fromHttpError(err);
-      if (!known) {
-        onUnexpected(err, ctx);
-        known = new ServerError('Internal error in the emulator (see its log)');
-      }
+      const known = knownError(err, onUnexpected);
       ctx.state.error = known;
       renderError(ctx, known);
     }

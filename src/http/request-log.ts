@@ -28,7 +28,30 @@ export interface RequestLogEntry {
  * cheap on the hot path (no random bytes per request).
  */
 let nextId = randomInt(0x1_0000_0000);
-const newRequestId = () => ((nextId = (nextId + 1) >>> 0).toString(16).padStart(8, '0'));
+export const newRequestId = () => ((nextId = (nextId + 1) >>> 0).toString(16).padStart(8, '0'));
+
+/** What a request handler noted about the request, for its log line. */
+export interface LoggedState {
+  tenant?: Tenant;
+  grant?: string;
+  client?: string;
+  user?: string;
+  error?: OAuthError;
+}
+
+/** The log line of a request that started at `start` (performance.now()). */
+export function logEntry(id: string, method: string, path: string, status: number, start: number, state: LoggedState): RequestLogEntry {
+  const entry: RequestLogEntry = { id, method, path, status, ms: Math.round((performance.now() - start) * 10) / 10 };
+  if (state.tenant) entry.tenant = state.tenant.name;
+  if (state.grant) entry.grant = state.grant;
+  if (state.client) entry.client = state.client;
+  if (state.user) entry.user = state.user;
+  if (state.error) {
+    entry.error = state.error.error;
+    if (state.error.logDetail) entry.detail = state.error.logDetail;
+  }
+  return entry;
+}
 
 export function requestLog(write: (entry: RequestLogEntry) => void) {
   return async function logRequest(ctx: Context, next: Next): Promise<void> {
@@ -44,17 +67,7 @@ export function requestLog(write: (entry: RequestLogEntry) => void) {
     try {
       await next();
     } finally {
-      const entry: RequestLogEntry = { id, method: ctx.method, path, status: ctx.status, ms: Math.round((performance.now() - start) * 10) / 10 };
-      const state = ctx.state as { tenant?: Tenant; grant?: string; client?: string; user?: string; error?: OAuthError };
-      if (state.tenant) entry.tenant = state.tenant.name;
-      if (state.grant) entry.grant = state.grant;
-      if (state.client) entry.client = state.client;
-      if (state.user) entry.user = state.user;
-      if (state.error) {
-        entry.error = state.error.error;
-        if (state.error.logDetail) entry.detail = state.error.logDetail;
-      }
-      write(entry);
+      write(logEntry(id, ctx.method, path, ctx.status, start, ctx.state as LoggedState));
     }
   };
 }

@@ -5,16 +5,15 @@
 import { Router } from '@koa/router';
 import type { Context } from 'koa';
 import { revoke } from '../endpoints/revoke.js';
-import { exchange, type TenantEnv } from '../endpoints/token.js';
+import { exchange, type ExchangeNote, type TenantEnv } from '../endpoints/token.js';
 import { userinfo } from '../endpoints/userinfo.js';
-import { grants } from '../grants/registry.js';
 import type { Tenant } from '../model/tenant.js';
 import { throwIfUnmatched } from './unmatched.js';
 import { readParams } from './body.js';
 import type { TenantState } from './tenant.js';
 
 export interface RouteDeps {
-  env(tenant: Tenant, issuer: string): Promise<TenantEnv>;
+  env(tenant: Tenant, issuer: string): TenantEnv;
 }
 
 function noStore(ctx: Context): void {
@@ -31,26 +30,18 @@ export function tenantRouter(deps: RouteDeps): Router {
     const { tenant, issuer } = state(ctx);
     noStore(ctx);
     const params = await readParams(ctx);
-    if (params.grant_type && grants.has(params.grant_type)) state(ctx).grant = params.grant_type;
-    const env = await deps.env(tenant, issuer);
-    const result = await exchange(env, params, ctx.get('Authorization') || undefined, {
+    ctx.body = await exchange(deps.env(tenant, issuer), params, ctx.get('Authorization') || undefined, {
       id: (ctx.state as { requestId: string }).requestId,
       ip: ctx.ip,
       userAgent: ctx.get('User-Agent') || undefined,
       hostname: ctx.hostname,
-    }).catch((err: unknown) => {
-      if (params.client_id && tenant.clients.has(params.client_id)) state(ctx).client = params.client_id;
-      throw err;
-    });
-    state(ctx).client = result.clientId;
-    if (result.userId) state(ctx).user = result.userId;
-    ctx.body = result.response;
+    }, ctx.state as ExchangeNote);
   });
 
   const userinfoRoute = async (ctx: Context) => {
     const { tenant, issuer } = state(ctx);
     noStore(ctx);
-    const env = await deps.env(tenant, issuer);
+    const env = deps.env(tenant, issuer);
     ctx.body = await userinfo(tenant, env.key, env.extensions.userinfoClaims, ctx.get('Authorization') || undefined, env.now());
   };
   router.get('/userinfo', userinfoRoute);
@@ -60,7 +51,7 @@ export function tenantRouter(deps: RouteDeps): Router {
     const { tenant, issuer } = state(ctx);
     noStore(ctx);
     const params = await readParams(ctx);
-    const env = await deps.env(tenant, issuer);
+    const env = deps.env(tenant, issuer);
     state(ctx).client = revoke(tenant, env.refreshTokens, params, ctx.get('Authorization') || undefined).clientId;
     ctx.status = 200;
     ctx.body = '';

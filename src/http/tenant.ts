@@ -46,5 +46,9 @@ export function tenantMiddleware(getSnapshot: () => Snapshot, fallbackHost: () =
 
 /** The tenant's fixed issuer, or the base URL it was reached at, with a trailing slash. */
 export function issuerOf(ctx: Context, tenant: Tenant, prefix: string, fallbackHost: () => string): string {
-  return tenant.issuer ?? `${ctx.protocol}://${ctx.host || fallbackHost()}${prefix}/`;
+  return issuerFor(tenant, ctx.protocol, ctx.host || fallbackHost(), prefix);
+}
+
+export function issuerFor(tenant: Tenant, protocol: string, host: string, prefix: string): string {
+  return tenant.issuer ?? `${protocol}://${host}${prefix}/`;
 }

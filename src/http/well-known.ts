@@ -1,7 +1,8 @@
 /**
- * The well-known documents (JWKS, discovery), on a fast path: clients fetch them often and they never
- * change between reloads, so they are precomputed (with an ETag) and answered right after logging, error
- * handling and CORS, without the tenant routers. Their paths are owned here: another method is a 405.
+ * The well-known documents (JWKS, discovery): clients fetch them often and they never change between
+ * reloads, so they are precomputed (with an ETag). GET and HEAD are answered by the fast lane
+ * (fast-lane.ts); this middleware answers what reaches koa (another method: 405, as these paths are owned
+ * here; or a request target the lane leaves to koa).
  */
 import type { Context, Next } from 'koa';
 import { discoveryDocument } from '../endpoints/discovery.js';
@@ -14,7 +15,9 @@ import { issuerOf, resolveTenant } from './tenant.js';
 
 const WELL_KNOWN = /\/\.well-known\/(jwks\.json|openid-configuration|oauth-authorization-server)$/;
 
-interface Precomputed {
+export type WellKnownName = 'jwks.json' | 'openid-configuration' | 'oauth-authorization-server';
+
+export interface Precomputed {
   body: string;
   etag: string;
 }
@@ -29,35 +32,44 @@ const jwksCache = new WeakMap<TenantKey, Precomputed>();
 const discoveryCache = new Map<string, Precomputed>();
 const MAX_ISSUERS = 256;
 
+/** Which document a path ends with, if any (the tenant prefix is checked by the caller). */
+export function wellKnownName(path: string): WellKnownName | undefined {
+  return WELL_KNOWN.exec(path)?.[1] as WellKnownName | undefined;
+}
+
+export function wellKnownDocument(name: WellKnownName, key: TenantKey, issuer: string): Precomputed {
+  let doc: Precomputed | undefined;
+  if (name === 'jwks.json') {
+    doc = jwksCache.get(key);
+    if (!doc) jwksCache.set(key, (doc = precomputed({ keys: [key.jwk] })));
+    return doc;
+  }
+  // Auth0 serves the same document at both addresses (reference §7.1).
+  doc = discoveryCache.get(issuer);
+  if (!doc) {
+    if (discoveryCache.size >= MAX_ISSUERS) discoveryCache.clear();
+    discoveryCache.set(issuer, (doc = precomputed(discoveryDocument(issuer))));
+  }
+  return doc;
+}
+
 export interface WellKnownDeps {
   snapshot(): Snapshot;
   fallbackHost(): string;
-  env(tenant: Tenant, issuer: string): Promise<TenantEnv>;
+  env(tenant: Tenant, issuer: string): TenantEnv;
 }
 
 export function wellKnown(deps: WellKnownDeps) {
   return async function wellKnownDocuments(ctx: Context, next: Next): Promise<void> {
-    const match = WELL_KNOWN.exec(ctx.path);
-    if (!match) return next();
+    const name = wellKnownName(ctx.path);
+    if (!name) return next();
     const found = resolveTenant(deps.snapshot(), ctx.hostname, ctx.path);
     // Only the document itself, at the root or under a tenant prefix: anything else is an ordinary 404.
-    if (!found || ctx.path !== `${found.prefix}/.well-known/${match[1]}`) return next();
+    if (!found || ctx.path !== `${found.prefix}/.well-known/${name}`) return next();
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw new MethodNotAllowed(['HEAD', 'GET']);
     const issuer = issuerOf(ctx, found.tenant, found.prefix, deps.fallbackHost);
     ctx.state.tenant = found.tenant;
-    let doc: Precomputed | undefined;
-    if (match[1] === 'jwks.json') {
-      const { key } = await deps.env(found.tenant, issuer);
-      doc = jwksCache.get(key);
-      if (!doc) jwksCache.set(key, (doc = precomputed({ keys: [key.jwk] })));
-    } else {
-      // Auth0 serves the same document at both addresses (reference §7.1).
-      doc = discoveryCache.get(issuer);
-      if (!doc) {
-        if (discoveryCache.size >= MAX_ISSUERS) discoveryCache.clear();
-        discoveryCache.set(issuer, (doc = precomputed(discoveryDocument(issuer))));
-      }
-    }
+    const doc = wellKnownDocument(name, deps.env(found.tenant, issuer).key, issuer);
     ctx.set('ETag', doc.etag);
     ctx.set('Cache-Control', 'no-cache');
     ctx.type = 'application/json; charset=utf-8';
