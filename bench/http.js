@@ -175,8 +175,8 @@ export async function run(options = {}) {
     mkdirSync(simDir);
     const starts = {
       rule: spawnEmulator(writeExampleConfig(ruleDir, { rule: true }), { name: 'emulator + rule', ...sig }),
-      // Every openid + offline_access answer adds a refresh token to the store: a process of its own, so
-      // the tokens it piles up do not weigh on the other measurements.
+      // Every openid + offline_access answer issues a refresh token (appended to the store's log): a process
+      // of its own, so that state does not weigh on the other measurements.
       openid: spawnEmulator(writeExampleConfig(openidDir), { name: 'emulator (openid)', ...sig }),
       koa: spawnServer({ name: 'koa baselines', args: [join(SERVERS, 'koa-baseline.js'), baselineFile], ...sig }),
       ...(o.peers
@@ -349,7 +349,7 @@ export async function run(options = {}) {
     const emulatorMemory = memoryOf(emulator.pid);
     const openidMemory = memoryOf(openidEmulator.pid);
     const openidSamples = samples.get('emulator.passwordOpenid') ?? [];
-    const refreshTokens = countRefreshTokens(join(openidDir, '.auth-emulator', 'refresh-tokens.json'));
+    const refreshTokens = countRefreshTokens(join(openidDir, '.auth-emulator', 'refresh-tokens.jsonl'));
     /** @param {string} id */
     const get = (id) => results.find((r) => r.id === id);
     /** @param {string} id @param {string} key */
@@ -392,7 +392,7 @@ export async function run(options = {}) {
     notes.unshift(
       `signing ceiling: ${fmtInt(ceiling.sigsPerSecond)} RS256 signatures/s (${ceiling.inFlight} in flight, node:crypto async sign, libuv threadpool ${ceiling.threadpool}, ${ceiling.cores} cores; sweep ${Object.entries(ceiling.sweep).map(([n, v]) => `${n}:${fmtInt(v)}`).join(' ')})`,
       `emulator process: peak RSS ${fmtMB(emulatorMemory.hwmMB)} MB over the whole run (VmHWM), ${fmtMB(emulatorMemory.rssMB)} MB at the end`,
-      `the openid password row runs on an emulator process of its own (peak RSS ${fmtMB(openidMemory.hwmMB)} MB): each answer adds a refresh token to the store; req/s by measurement ${openidSamples.map((m) => fmtInt(m.rps)).join(' → ')}, loop µs/req ${openidSamples.map((m) => fmtInt(m.mainCpuUs)).join(' → ')}, with ${refreshTokens.count === null ? '?' : fmtInt(refreshTokens.count)} refresh tokens (${refreshTokens.bytes === null ? '?' : (refreshTokens.bytes / 2 ** 20).toFixed(1)} MB refresh-tokens.json) at the end`,
+      `the openid password row runs on an emulator process of its own (peak RSS ${fmtMB(openidMemory.hwmMB)} MB): each answer issues a refresh token (the store keeps the newest 200 per user and application, as Auth0 does); req/s by measurement ${openidSamples.map((m) => fmtInt(m.rps)).join(' → ')}, loop µs/req ${openidSamples.map((m) => fmtInt(m.mainCpuUs)).join(' → ')}, with ${refreshTokens.count === null ? '?' : fmtInt(refreshTokens.count)} live refresh tokens (${refreshTokens.bytes === null ? '?' : (refreshTokens.bytes / 2 ** 20).toFixed(2)} MB refresh-tokens.jsonl) at the end`,
       `req/s = 2xx answers per second; p50/p99 from every response time; figures in every round are medians of ${o.rounds} rounds of ${o.seconds} s, the others one run of ${o.seconds} s; ${o.warmupSeconds} s warm-up per request kind`,
       '"loop µs/req": the server\'s main-thread (event loop) CPU time per answer; "CPU µs/req": all its threads (with the libuv pool that signs); from /proc, 10 ms ticks',
       '"vs ceiling": token rows ÷ (signatures/s ÷ JWTs per answer); JWKS, discovery and /userinfo rows ÷ bare koa. "vs reference" and peer columns: ratio of req/s on the same request (median of per-round ratios)',
@@ -463,7 +463,16 @@ export async function run(options = {}) {
 function countRefreshTokens(file) {
   try {
     const text = readFileSync(file, 'utf8');
-    return { count: Object.keys(JSON.parse(text).tokens ?? {}).length, bytes: Buffer.byteLength(text) };
+    /** @type {Set<string>} */
+    const live = new Set();
+    for (const line of text.split('\n')) {
+      if (!line) continue;
+      const change = JSON.parse(line);
+      if (change.put) live.add(change.put);
+      else if (change.del) live.delete(change.del);
+      else if (change.clear) live.clear();
+    }
+    return { count: live.size, bytes: Buffer.byteLength(text) };
   } catch {
     return { count: null, bytes: null };
   }

@@ -154,7 +154,7 @@ export class Emulator {
     const { loaded, file } = await readConfig(options.config);
     const stateDir = options.stateDir === false ? undefined : options.stateDir ?? (file && file !== DEMO_CONFIG_FILE ? join(dirname(file), '.auth-emulator') : undefined);
     const keyStore = new KeyStore(stateDir);
-    const refreshTokens = await RefreshTokenStore.open(stateDir ? join(stateDir, 'refresh-tokens.json') : undefined);
+    const refreshTokens = await RefreshTokenStore.open(stateDir ? join(stateDir, 'refresh-tokens.jsonl') : undefined);
     const emulator = new Emulator(buildSnapshot(loaded, file), keyStore, refreshTokens, options);
     await emulator.#loadKeys(emulator.#snapshot);
     if ([...emulator.#snapshot.tenants.values()].some(hasExtensions)) emulator.#sandbox.warm();

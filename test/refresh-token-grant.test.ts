@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API, TRUSTED, decode, fixture, startEmulator, verifyWithServedJwks, type TestEmulator } from './helpers.js';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { API, TRUSTED, decode, fixture, startEmulator, tempDir, verifyWithServedJwks, type TestEmulator } from './helpers.js';
 
 let t: TestEmulator;
 let m: TestEmulator;
@@ -83,19 +85,66 @@ describe('refresh token grant', () => {
     expect((await use(third.body.refresh_token).expect(403)).body).toEqual(INVALID);
   });
 
-  it('survives a restart when state is persisted', async () => {
-    const { tempDir } = await import('./helpers.js');
-    const stateDir = tempDir();
-    const a = await startEmulator({ stateDir });
-    const res = await a.http
+  it('keeps at most 200 active refresh tokens per user and application, revoking the oldest', async () => {
+    const first = await login('offline_access');
+    const tokens: string[] = [];
+    for (let i = 0; i < 200; i++) tokens.push((await login('offline_access')).refresh_token);
+    expect((await refresh({ refresh_token: first.refresh_token }).expect(403)).body).toEqual(INVALID);
+    await refresh({ refresh_token: tokens[0]! }).expect(200);
+    // Another application's tokens for the same user are counted apart.
+    const spa = await t.http
       .post('/oauth/token')
-      .send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...TRUSTED })
+      .send({ grant_type: 'password', client_id: 'spa', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access' })
       .expect(200);
+    await login('offline_access');
+    await t.http.post('/oauth/token').send({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: spa.body.refresh_token }).expect(200);
+  });
+
+  it('survives a restart when state is persisted: issued, revoked and rotated tokens, in a log rewritten at start', async () => {
+    const stateDir = tempDir();
+    const file = join(stateDir, 'refresh-tokens.jsonl');
+    const passwordLogin = (e: TestEmulator) =>
+      e.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...TRUSTED }).expect(200);
+    const a = await startEmulator({ stateDir });
+    const kept = (await passwordLogin(a)).body.refresh_token as string;
+    const revoked = (await passwordLogin(a)).body.refresh_token as string;
+    await a.http.post('/oauth/revoke').send({ token: revoked, ...TRUSTED }).expect(200);
     await a.close();
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    expect(lines).toHaveLength(3); // two issued, one revoked
+    expect(readFileSync(file, 'utf8')).not.toContain(kept.slice(3));
+
     const b = await startEmulator({ stateDir });
     try {
-      const again = await b.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: res.body.refresh_token, ...TRUSTED }).expect(200);
+      const again = await b.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: kept, ...TRUSTED }).expect(200);
       expect(decode(again.body.access_token).gty).toBe('refresh_token');
+      expect((await b.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: revoked, ...TRUSTED }).expect(403)).body).toEqual(INVALID);
+      await b.emulator.close();
+      expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1); // rewritten: the live token only
+    } finally {
+      await b.close();
+    }
+  });
+
+  it('reads the store of earlier versions (refresh-tokens.json) once, and replaces it', async () => {
+    const stateDir = tempDir();
+    const a = await startEmulator({ stateDir });
+    const token = (
+      await a.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...TRUSTED }).expect(200)
+    ).body.refresh_token as string;
+    await a.close();
+    const [line] = readFileSync(join(stateDir, 'refresh-tokens.jsonl'), 'utf8').trim().split('\n');
+    const { put, record } = JSON.parse(line!) as { put: string; record: unknown };
+    writeFileSync(join(stateDir, 'refresh-tokens.json'), JSON.stringify({ version: 1, tokens: { [put]: record } }));
+    rmSync(join(stateDir, 'refresh-tokens.jsonl'));
+
+    const b = await startEmulator({ stateDir });
+    try {
+      await b.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: token, ...TRUSTED }).expect(200);
+      await b.emulator.close();
+      expect(existsSync(join(stateDir, 'refresh-tokens.json'))).toBe(false);
+      expect(readFileSync(join(stateDir, 'refresh-tokens.jsonl'), 'utf8')).toContain(put);
     } finally {
       await b.close();
     }
