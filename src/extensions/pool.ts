@@ -28,13 +28,30 @@ export class ExtensionFailed extends Error {
   }
 }
 
+/**
+ * Inputs cross to the worker as JSON text, not as objects: one string is copied, instead of an object graph
+ * structured-cloned on the main thread (the larger part of a rule's main-thread cost, measured), and the
+ * worker parses the text straight into the extension's own context. Results come back as JSON text too.
+ */
 export interface Job {
   kind: 'rules' | 'hook-credentials-exchange' | 'hook-password-exchange' | 'actions-post-login' | 'actions-credentials-exchange';
   tenant: string;
-  scripts: { file: string; name: string; source: string; hash: string }[];
-  input: unknown;
-  configuration?: Record<string, string>;
-  secrets?: Record<string, string>;
+  scripts: readonly { file: string; name: string; source: string; hash: string }[];
+  /** The function's arguments as JSON texts (rules: user, context; hooks: theirs; Actions: the event); undefined stays undefined. */
+  input: (string | undefined)[];
+  /** Rules: the `configuration` object, as JSON text. */
+  configuration?: string;
+}
+
+/** Arguments as a Job's input: JSON texts, with undefined kept (JSON would make it null in an array). */
+export const jsonArgs = (...args: unknown[]): (string | undefined)[] => args.map((a) => (a === undefined ? undefined : JSON.stringify(a)));
+
+const jsonOf = new WeakMap<object, string>();
+/** JSON text of a value that never changes (a snapshot's rules configuration), computed once. */
+export function asJson(value: object): string {
+  let text = jsonOf.get(value);
+  if (text === undefined) jsonOf.set(value, (text = JSON.stringify(value)));
+  return text;
 }
 
 interface Running {
@@ -114,7 +131,7 @@ export class SandboxPool {
       if (!running || running.id !== message.id) return;
       clearTimeout(running.timer);
       slot.running = undefined;
-      if (message.type === 'done') running.resolve(message.result);
+      if (message.type === 'done') running.resolve(JSON.parse(message.result as string));
       else running.reject(new ExtensionFailed(message.error ?? { name: 'Error', message: 'unknown error' }));
       this.#dispatch();
     });

@@ -9,7 +9,7 @@ import type { Api } from '../model/tenant.js';
 import { AccessDenied, InvalidRequest, InvalidScope, OAuthError, ServerError } from '../oauth/errors.js';
 import { refusedClaim, refusedHookClaim, scopeList } from './custom-claims.js';
 import { credentialsExchangeEvent, hookClient, hookContext } from './inputs.js';
-import { ExtensionFailed, ExtensionTimeout } from './pool.js';
+import { ExtensionFailed, ExtensionTimeout, jsonArgs } from './pool.js';
 import { Explanation, scopeChange, setClaims, type ActionOp, type ExtensionEnv, type TokenDraft } from './run-user-extensions.js';
 import type { Tag } from './sandbox.js';
 
@@ -48,7 +48,7 @@ export async function runClientExtensions(env: ExtensionEnv, ctx: GrantContext, 
             tenant: tenant.name,
             scripts: [hook],
             // `scope` is the array of granted scopes (undefined when there are none), as Auth0 passes it.
-            input: { args: [hookClient(tenant, client), scopes.length ? [...scopes] : undefined, api.identifier, hookContext(request, ext.secrets)] },
+            input: jsonArgs(hookClient(tenant, client), scopes.length ? scopes : undefined, api.identifier, hookContext(request, ext.secrets)),
           },
           ext.timeoutMs,
           tag,
@@ -71,8 +71,7 @@ export async function runClientExtensions(env: ExtensionEnv, ctx: GrantContext, 
             kind: 'actions-credentials-exchange',
             tenant: tenant.name,
             scripts: [...ext.credentialsExchangeActions],
-            input: { event: credentialsExchangeEvent(tenant, client, api, draft.scopes, requested, request, ctx.params) },
-            secrets: { ...ext.secrets },
+            input: [JSON.stringify({ ...credentialsExchangeEvent(tenant, client, api, draft.scopes, requested, request, ctx.params), secrets: ext.secrets })],
           },
           ext.timeoutMs,
           tag,

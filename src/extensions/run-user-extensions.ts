@@ -10,7 +10,7 @@ import type { UserState } from '../state/user-state.js';
 import type { UserinfoClaims } from '../state/userinfo-claims.js';
 import { refusedClaim, refusedHookClaim, scopeList } from './custom-claims.js';
 import { hookClient, hookContext, passwordHookUser, postLoginEvent, ruleContext, ruleUser, type UserFlow } from './inputs.js';
-import { ExtensionFailed, ExtensionTimeout } from './pool.js';
+import { ExtensionFailed, ExtensionTimeout, asJson, jsonArgs } from './pool.js';
 import type { Sandbox, Tag } from './sandbox.js';
 
 export interface TokenDraft {
@@ -103,9 +103,9 @@ export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Prom
       const result = (await run({
         kind: 'rules',
         tenant: flow.tenant.name,
-        scripts: [...ext.rules],
-        input: { user: ruleUser(flow), context: ruleContext(flow) },
-        configuration: { ...ext.configuration },
+        scripts: ext.rules,
+        input: [JSON.stringify(ruleUser(flow)), JSON.stringify(ruleContext(flow))],
+        configuration: asJson(ext.configuration),
       }).catch((err: unknown) => {
         throw asOAuthError(err, ruleError);
       })) as { steps: { file: string; accessToken: Record<string, unknown>; idToken: Record<string, unknown> }[]; redirect: unknown; multifactor: unknown };
@@ -132,7 +132,7 @@ export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Prom
         kind: 'hook-password-exchange',
         tenant: flow.tenant.name,
         scripts: [script],
-        input: { args: [passwordHookUser(flow), hookClient(flow.tenant, flow.client), draft.scopes, flow.api?.identifier, hookContext(flow.request, ext.secrets)] },
+        input: jsonArgs(passwordHookUser(flow), hookClient(flow.tenant, flow.client), draft.scopes, flow.api?.identifier, hookContext(flow.request, ext.secrets)),
       }).catch((err: unknown) => {
         // NOTE(emulator): the password-exchange hook only documents "an error signals authorization failure".
         throw asOAuthError(err, (f) => new AccessDenied(f.message));
@@ -155,9 +155,8 @@ export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Prom
       const { ops } = (await run({
         kind: 'actions-post-login',
         tenant: flow.tenant.name,
-        scripts: [...ext.postLoginActions],
-        input: { event: postLoginEvent(flow) },
-        secrets: { ...ext.secrets },
+        scripts: ext.postLoginActions,
+        input: [JSON.stringify({ ...postLoginEvent(flow), secrets: ext.secrets })],
       }).catch((err: unknown) => {
         throw asOAuthError(err, (f) => new AccessDenied(f.message));
       })) as { ops: ActionOp[] };

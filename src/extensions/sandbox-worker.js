@@ -6,8 +6,8 @@
  * that resolves from the file's own folder. vm is not a security boundary: the code is the user's own.
  *
  * One job at a time per worker. Messages out: {type:'log'} as code logs, then {type:'done'} or {type:'error'}.
- * Results are plain data (JSON round trip); what changed is reported as a list of operations per file,
- * which the main thread applies and explains.
+ * Inputs arrive and results leave as JSON text (see Job in pool.ts); what changed is reported as a list
+ * of operations per file, which the main thread applies and explains.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
@@ -103,7 +103,7 @@ process.on('unhandledRejection', (reason) => thrownLater(jobContext.getStore(), 
 
 /**
  * @typedef {{ file: string, name: string, source: string, hash: string }} Script
- * @typedef {{ exported: any, parse: (text: string) => any, context: vm.Context, cache: Map<string, { value: string, expires: number }> }} Loaded
+ * @typedef {{ exported: any, parse: (text: string) => any, context: vm.Context, cache: Map<string, { value: string, expires: number }>, configuration?: { text: string, value: unknown } }} Loaded
  */
 
 /** @type {Map<string, Loaded>} compiled files, by tenant, path and content hash */
@@ -205,21 +205,32 @@ function exportedFunction(entry, script) {
 /** Rules: `function (user, context, callback)`, in order; each gets what the previous one passed on. */
 /** @param {any} job */
 async function runRules(job) {
-  let user = job.input.user;
-  let context = job.input.context;
+  /** @type {string} */
+  let userText = job.input[0];
+  /** @type {string} */
+  let contextText = job.input[1];
+  /** @type {any} */
+  let context;
   const steps = [];
-  for (const script of /** @type {Script[]} */ (job.scripts)) {
+  const scripts = /** @type {Script[]} */ (job.scripts);
+  for (let i = 0; i < scripts.length; i++) {
+    const script = /** @type {Script} */ (scripts[i]);
     const entry = load(job.tenant, script, true);
-    entry.context.configuration = Object.freeze(entry.parse(JSON.stringify(job.configuration)));
+    // Parsed again only when it changed (a reload), or when a rule replaced the global.
+    if (entry.configuration?.text !== job.configuration || entry.context.configuration !== entry.configuration?.value) {
+      entry.configuration = { text: job.configuration, value: Object.freeze(entry.parse(job.configuration)) };
+      entry.context.configuration = entry.configuration.value;
+    }
     const fn = exportedFunction(entry, script);
-    const u = entry.parse(JSON.stringify(user));
-    const c = entry.parse(JSON.stringify(context));
+    const u = entry.parse(userText);
+    const c = entry.parse(contextText);
     const [nextUser, nextContext] = await viaCallback(script.name, (cb) => fn(u, c, cb));
-    user = plain(nextUser ?? u);
-    context = plain(nextContext ?? c);
+    if (i < scripts.length - 1) userText = JSON.stringify(nextUser ?? u);
+    contextText = JSON.stringify(nextContext ?? c);
+    context = JSON.parse(contextText);
     steps.push({ file: script.name, accessToken: context.accessToken ?? {}, idToken: context.idToken ?? {} });
   }
-  return { steps, redirect: context.redirect ?? null, multifactor: context.multifactor ?? null };
+  return { steps, redirect: context?.redirect ?? null, multifactor: context?.multifactor ?? null };
 }
 
 /** Webtask hooks: one function, callback style; the callback's second argument is the result. */
@@ -228,7 +239,7 @@ async function runHook(job) {
   const script = job.scripts[0];
   const entry = load(job.tenant, script);
   const fn = exportedFunction(entry, script);
-  const args = job.input.args.map((/** @type {unknown} */ a) => (a === undefined ? undefined : entry.parse(JSON.stringify(a))));
+  const args = job.input.map((/** @type {string | undefined} */ text) => (text === undefined ? undefined : entry.parse(text)));
   const [result] = await viaCallback(script.name, (cb) => fn(...args, cb));
   return { file: script.name, result: plain(result ?? null) };
 }
@@ -312,7 +323,7 @@ async function runActions(job) {
         },
       },
     };
-    const event = entry.parse(JSON.stringify({ ...job.input.event, secrets: job.secrets }));
+    const event = entry.parse(job.input[0]);
     await handler(event, api);
     if (denied) break;
   }
@@ -335,7 +346,7 @@ port.on('message', (/** @type {any} */ job) =>
     try {
       const run = runners[job.kind];
       if (!run) throw new Error(`unknown job kind ${job.kind}`);
-      post({ type: 'done', id: job.id, result: await Promise.race([run(job), failedLater]) });
+      post({ type: 'done', id: job.id, result: JSON.stringify(await Promise.race([run(job), failedLater])) });
     } catch (err) {
       post({ type: 'error', id: job.id, error: describeError(err) });
     } finally {

@@ -201,8 +201,9 @@ export class RefreshTokenStore {
   #write(): void {
     const file = this.#file;
     if (!file || this.#pending.length === 0) return;
-    // Rewriting pays once the log is mostly dead lines (more than twice the live tokens, and some).
-    if (this.#lost || this.#lines + this.#pending.length > 2 * this.#records.size + 1_000) return this.#compact();
+    // Rewriting pays once the log is mostly dead lines (more than twice the live tokens, plus 10,000: at
+    // 200 tokens per user, a busy login loop rewrites about 60 kB every few thousand logins).
+    if (this.#lost || this.#lines + this.#pending.length > 2 * this.#records.size + 10_000) return this.#compact();
     const lines = this.#pending.map((change) => `${JSON.stringify(change)}\n`).join('');
     this.#lines += this.#pending.length;
     this.#pending = [];
