@@ -14,6 +14,7 @@ import type { ConfigInput } from './config/schema.js';
 import type { TenantEnv } from './endpoints/token.js';
 import { createHandler } from './http/app.js';
 import type { RequestLogEntry } from './http/request-log.js';
+import { isControlPath } from './http/control-path.js';
 import { buildSnapshot, type Snapshot } from './model/snapshot.js';
 import type { Tenant } from './model/tenant.js';
 import { Sandbox, type ExtensionLogEntry } from './extensions/sandbox.js';
@@ -131,7 +132,7 @@ export class Emulator {
     const userLog = options.log ?? (() => {});
     const log = (entry: RequestLogEntry) => {
       // The journal is about the app under test: control-plane calls are the test's own, left out.
-      if (!entry.path.startsWith('/__emulator')) this.#journal.record(entry, this.#clock.now());
+      if (!isControlPath(entry.path)) this.#journal.record(entry, this.#clock.now());
       userLog(entry);
     };
     if (options.extensionLog) this.#logListeners.add(options.extensionLog);

@@ -24,8 +24,8 @@ import type { JournalEntry } from '../state/journal.js';
 import { ChangeError, type UserInput, type UserPatch } from '../state/runtime-changes.js';
 import { readJsonBody } from './body.js';
 import { throwIfUnmatched } from './unmatched.js';
+import { CONTROL_PREFIX, isControlPath } from './control-path.js';
 
-export const CONTROL_PREFIX = '/__emulator';
 const HEARTBEAT_MS = 15_000;
 
 /** What the control plane needs from the emulator (it implements this). */
@@ -171,7 +171,7 @@ export function controlPlane(backend: ControlBackend) {
   const routes = router.routes();
   const methods = router.allowedMethods();
   return async function control(ctx: Context, next: Next): Promise<void> {
-    if (ctx.path !== CONTROL_PREFIX && !ctx.path.startsWith(`${CONTROL_PREFIX}/`)) return next();
+    if (!isControlPath(ctx.path)) return next();
     if (!isLoopback(ctx.socket.remoteAddress)) throw new AccessDenied('The /__emulator endpoints answer loopback clients only');
     // Browsers send Origin on cross-origin requests (and on every POST): the control plane is for test code.
     if (ctx.get('Origin')) throw new AccessDenied('The /__emulator endpoints do not answer browsers (the request has an Origin header)');

@@ -6,7 +6,7 @@
  * happens to have open must not be able to mint tokens or change users through it.
  */
 import type { Context, Next } from 'koa';
-import { CONTROL_PREFIX } from './control-plane.js';
+import { isControlPath } from './control-path.js';
 
 /** The headers of a CORS answer outside the control plane (none without an Origin). */
 export function corsHeaders(origin: string | undefined): Record<string, string> {
@@ -15,7 +15,7 @@ export function corsHeaders(origin: string | undefined): Record<string, string> 
 
 export async function cors(ctx: Context, next: Next): Promise<void> {
   const origin = ctx.get('Origin');
-  if (!origin || ctx.path === CONTROL_PREFIX || ctx.path.startsWith(`${CONTROL_PREFIX}/`)) return next();
+  if (!origin || isControlPath(ctx.path)) return next();
   ctx.set(corsHeaders(origin));
   if (ctx.method === 'OPTIONS' && ctx.get('Access-Control-Request-Method')) {
     ctx.set('Access-Control-Allow-Methods', 'GET, POST');
