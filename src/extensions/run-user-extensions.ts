@@ -9,7 +9,7 @@ import type { Tenant } from '../model/tenant.js';
 import type { UserState } from '../state/user-state.js';
 import type { UserinfoClaims } from '../state/userinfo-claims.js';
 import { refusedClaim, refusedHookClaim, scopeList } from './custom-claims.js';
-import { hookClient, hookContext, passwordHookUser, postLoginEvent, ruleContext, ruleUser, type UserFlow } from './inputs.js';
+import { hookClient, hookContext, passwordHookUser, postLoginEvent, ruleContextJson, ruleUserJson, type UserFlow } from './inputs.js';
 import { ExtensionFailed, ExtensionTimeout, asJson, jsonArgs } from './pool.js';
 import type { Sandbox, Tag } from './sandbox.js';
 
@@ -104,7 +104,7 @@ export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Prom
         kind: 'rules',
         tenant: flow.tenant.name,
         scripts: ext.rules,
-        input: [JSON.stringify(ruleUser(flow)), JSON.stringify(ruleContext(flow))],
+        input: [ruleUserJson(flow), ruleContextJson(flow)],
         configuration: asJson(ext.configuration),
       }).catch((err: unknown) => {
         throw asOAuthError(err, ruleError);

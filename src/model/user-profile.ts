@@ -2,7 +2,7 @@
  * A user as Auth0's Management API returns it (reference §11): `user_id`, profile fields, `identities`,
  * metadata and timestamps. Used by the Management API subset, the control plane and the programmatic API.
  */
-import type { UserState } from '../state/user-state.js';
+import type { UserMetadata, UserState } from '../state/user-state.js';
 import { identities } from '../tokens/claims.js';
 import type { User } from './user.js';
 
@@ -33,7 +33,7 @@ export function toAuth0User(user: User, state: UserState): Auth0User {
 }
 
 /** The profile fields, with the given (current) metadata. */
-export function auth0Profile(user: User, metadata: { appMetadata: Record<string, unknown>; userMetadata: Record<string, unknown> }): Auth0User {
+export function auth0Profile(user: User, metadata: UserMetadata): Auth0User {
   return {
     user_id: user.userId,
     email: user.email,

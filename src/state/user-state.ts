@@ -5,10 +5,17 @@
  */
 import type { User } from '../model/user.js';
 
+export interface UserMetadata {
+  readonly appMetadata: Readonly<Record<string, unknown>>;
+  readonly userMetadata: Readonly<Record<string, unknown>>;
+}
+
 interface Overlay {
   appMetadata: Record<string, unknown>;
   userMetadata: Record<string, unknown>;
   logins: number;
+  /** The last merge, for as long as neither the user record nor the overlay changes. */
+  merged?: { base: User; metadata: UserMetadata };
 }
 
 export class UserState {
@@ -33,21 +40,34 @@ export class UserState {
   }
 
   setMetadata(userId: string, kind: 'app' | 'user', key: string, value: unknown): void {
-    const target = kind === 'app' ? this.#overlay(userId).appMetadata : this.#overlay(userId).userMetadata;
-    target[key] = value;
+    const overlay = this.#overlay(userId);
+    (kind === 'app' ? overlay.appMetadata : overlay.userMetadata)[key] = value;
+    delete overlay.merged;
   }
 
-  /** The user's metadata: the config's, with runtime changes merged at the root (null deletes). */
-  metadata(user: User): { appMetadata: Record<string, unknown>; userMetadata: Record<string, unknown> } {
+  /**
+   * The user's metadata: the config's, with runtime changes merged at the root (null deletes). The same
+   * objects come back until something changes (rule inputs are cached by them); never mutate them.
+   */
+  metadata(user: User): UserMetadata {
     const overlay = this.#overlays.get(user.userId);
-    const merge = (base: Readonly<Record<string, unknown>>, changes: Record<string, unknown> | undefined) => {
-      const out: Record<string, unknown> = { ...base };
-      for (const [k, v] of Object.entries(changes ?? {})) {
-        if (v === null) delete out[k];
-        else out[k] = v;
-      }
-      return out;
-    };
-    return { appMetadata: merge(user.appMetadata, overlay?.appMetadata), userMetadata: merge(user.userMetadata, overlay?.userMetadata) };
+    if (!overlay || (Object.keys(overlay.appMetadata).length === 0 && Object.keys(overlay.userMetadata).length === 0)) {
+      return (plain.get(user) ?? plain.set(user, { appMetadata: user.appMetadata, userMetadata: user.userMetadata }).get(user))!;
+    }
+    if (overlay.merged?.base !== user) {
+      overlay.merged = { base: user, metadata: { appMetadata: merge(user.appMetadata, overlay.appMetadata), userMetadata: merge(user.userMetadata, overlay.userMetadata) } };
+    }
+    return overlay.merged.metadata;
   }
+}
+
+const plain = new WeakMap<User, UserMetadata>();
+
+function merge(base: Readonly<Record<string, unknown>>, changes: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [k, v] of Object.entries(changes)) {
+    if (v === null) delete out[k];
+    else out[k] = v;
+  }
+  return out;
 }
