@@ -4,7 +4,7 @@
  */
 import type { UserMetadata, UserState } from '../state/user-state.js';
 import { identities } from '../tokens/claims.js';
-import type { User } from './user.js';
+import { pictureOf, type User } from './user.js';
 
 export interface Auth0User {
   user_id: string;
@@ -43,7 +43,7 @@ export function auth0Profile(user: User, metadata: UserMetadata): Auth0User {
     nickname: user.nickname,
     ...(user.givenName !== undefined ? { given_name: user.givenName } : {}),
     ...(user.familyName !== undefined ? { family_name: user.familyName } : {}),
-    picture: user.picture,
+    picture: pictureOf(user),
     ...(user.phoneNumber !== undefined ? { phone_number: user.phoneNumber, phone_verified: user.phoneVerified ?? false } : {}),
     ...(user.blocked ? { blocked: true } : {}),
     identities: identities(user),

@@ -2,7 +2,7 @@
  * Which user claims a set of scopes releases, for the ID token and /userinfo alike (reference §4, §5.3).
  * Order follows real Auth0 ID tokens: profile claims, then email, then the registered claims.
  */
-import type { User } from '../model/user.js';
+import { pictureOf, type User } from '../model/user.js';
 
 export function identities(user: User) {
   const [provider, ...rest] = user.userId.split('|');
@@ -17,7 +17,7 @@ export function profileClaims(user: User, scopes: readonly string[]): Record<str
   if ((profile || has('family_name')) && user.familyName !== undefined) claims.family_name = user.familyName;
   if (profile || has('nickname')) claims.nickname = user.nickname;
   if (profile || has('name')) claims.name = user.name;
-  if (profile || has('picture')) claims.picture = user.picture;
+  if (profile || has('picture')) claims.picture = pictureOf(user);
   if (profile) claims.updated_at = user.updatedAt;
   if (has('email')) claims.email = user.email;
   if (has('email') || has('email_verified')) claims.email_verified = user.emailVerified;
