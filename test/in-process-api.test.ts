@@ -398,6 +398,17 @@ describe('runtime users, clients and client grants', () => {
     );
   });
 
+  it('hands out copies: changing a returned user changes nothing in the emulator', async () => {
+    await using e = await start();
+    const user = e.getUser('user@example.com')!;
+    user.app_metadata.plan = 'changed';
+    user.user_metadata.theme = 'changed';
+    expect(e.getUser('user@example.com')!.app_metadata).toEqual({ some_app_metadata: 'another value' });
+    const bare = e.addUser({ email: 'bare@example.com', password: 'pw' });
+    bare.app_metadata.x = 1; // no metadata in the config: a fresh object, not the shared frozen one
+    expect(e.getUser('bare@example.com')!.app_metadata).toEqual({});
+  });
+
   it('updateUser: root fields replace, metadata merges with null deleting a key; the ID token follows', async () => {
     await using e = await start();
     const before = e.getUser('user@example.com')!;

@@ -127,6 +127,26 @@ describe('refresh token grant', () => {
     }
   });
 
+  it('starts on a damaged log: lines of the wrong shape are skipped, a last line without its newline is kept', async () => {
+    const stateDir = tempDir();
+    const file = join(stateDir, 'refresh-tokens.jsonl');
+    const a = await startEmulator({ stateDir });
+    const token = (
+      await a.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...TRUSTED }).expect(200)
+    ).body.refresh_token as string;
+    await a.close();
+    const good = readFileSync(file, 'utf8').trim();
+    writeFileSync(file, `null\n{"put":"x"}\n{"del":5}\n[1]\n{"put":\n${good}`);
+    const b = await startEmulator({ stateDir });
+    try {
+      await b.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: token, ...TRUSTED }).expect(200);
+      await b.emulator.close();
+      expect(readFileSync(file, 'utf8')).toBe(`${good}\n`); // rewritten at start
+    } finally {
+      await b.close();
+    }
+  });
+
   it('reads the store of earlier versions (refresh-tokens.json) once, and replaces it', async () => {
     const stateDir = tempDir();
     const a = await startEmulator({ stateDir });

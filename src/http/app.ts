@@ -31,6 +31,7 @@ export function createHandler(deps: AppDeps, options: { fastLane?: boolean } = {
     loading.then(
       (handler) => handler(req, res),
       (err: unknown) => {
+        loading = undefined; // the next request tries again
         deps.onUnexpected(err);
         res.destroy();
       },

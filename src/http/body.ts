@@ -33,7 +33,7 @@ function readRaw(req: IncomingMessage): Promise<Buffer> {
   const length = declared === undefined ? undefined : Number(declared);
   // Refused before reading: node discards the unread body once the answer is sent.
   if (length !== undefined && length > BODY_LIMIT_BYTES) return Promise.reject(tooLarge());
-  if (req.readableEnded) return Promise.reject(unreadable('body already read'));
+  if (req.readableEnded || req.destroyed || !req.readable) return Promise.reject(unreadable('the request is closed or its body was read'));
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let received = 0;

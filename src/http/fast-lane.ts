@@ -99,7 +99,16 @@ function document(deps: FastLaneDeps, req: IncomingMessage, res: ServerResponse,
   } catch (err) {
     status = fail(deps, res, headers, state, err);
   }
-  deps.log(logEntry(newRequestId(), req.method!, t.path, status, start, state));
+  log(deps, logEntry(newRequestId(), req.method!, t.path, status, start, state));
+}
+
+/** The answer is out: a log listener that throws is the embedder's bug, reported, not the client's problem. */
+function log(deps: FastLaneDeps, entry: RequestLogEntry): void {
+  try {
+    deps.log(entry);
+  } catch (err) {
+    deps.onUnexpected(err);
+  }
 }
 
 /** The answer could not even be written (a header value node refuses, say): reported, and the socket closed. */
@@ -149,5 +158,5 @@ async function token(deps: FastLaneDeps, req: IncomingMessage, res: ServerRespon
   } catch (err) {
     status = fail(deps, res, headers, state, err);
   }
-  deps.log(logEntry(id, 'POST', t.path, status, start, state));
+  log(deps, logEntry(id, 'POST', t.path, status, start, state));
 }

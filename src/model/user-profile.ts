@@ -29,7 +29,9 @@ export interface Auth0User {
 
 export function toAuth0User(user: User, state: UserState): Auth0User {
   const logins = state.logins(user.userId);
-  return { ...auth0Profile(user, state.metadata(user)), ...(logins > 0 ? { logins_count: logins } : {}) };
+  // Copies: the caller owns what it gets; the emulator's metadata objects are shared (and some frozen).
+  const { appMetadata, userMetadata } = state.metadata(user);
+  return { ...auth0Profile(user, { appMetadata: { ...appMetadata }, userMetadata: { ...userMetadata } }), ...(logins > 0 ? { logins_count: logins } : {}) };
 }
 
 /** The profile fields, with the given (current) metadata. */

@@ -8,7 +8,8 @@
  * many more lines than live tokens, it is rewritten once (temp file + rename), as at start-up.
  *
  * Auth0 keeps at most 200 active refresh tokens per user and application, revoking the oldest when a new one
- * is issued (reference, "Refresh token issuance rules"); so does the store, which also bounds it.
+ * is issued (reference, "Refresh token issuance rules"); so does the store. (Rotated tokens are kept, for
+ * reuse detection, until their family is revoked.)
  */
 import { hash as digest, randomFillSync } from 'node:crypto';
 import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -67,8 +68,9 @@ export class RefreshTokenStore {
       const lines = text.split('\n').filter(Boolean);
       for (const line of lines) store.#replay(line);
       store.#lines = lines.length;
-      // A log with dead lines (revoked, rotated, capped tokens) starts the run rewritten.
-      if (lines.length > store.#records.size) store.#compact();
+      // A log with dead lines (revoked, rotated, capped tokens) or a last line cut short (a crash: the next
+      // append would join it) starts the run rewritten.
+      if (lines.length > store.#records.size || (text !== '' && !text.endsWith('\n'))) store.#compact();
       return store;
     }
     // The store before the log was one JSON object, `{ tokens: { id: record } }`: read once, then replaced.
@@ -81,8 +83,7 @@ export class RefreshTokenStore {
       } catch {
         // A corrupt state file must not stop the emulator: start with no refresh tokens.
       }
-      store.#compact();
-      store.#enqueue(() => rm(legacy, { force: true }));
+      store.#compact(() => rm(legacy, { force: true }));
     }
     return store;
   }
@@ -95,7 +96,7 @@ export class RefreshTokenStore {
     this.#put(id, full);
     this.#log({ put: id, record: full });
     const active = this.#active.get(activeKey(full))!;
-    if (active.size > MAX_ACTIVE_PER_USER_AND_CLIENT) this.#delete(active.values().next().value!);
+    while (active.size > MAX_ACTIVE_PER_USER_AND_CLIENT) this.#delete(active.values().next().value!);
     return token;
   }
 
@@ -138,7 +139,8 @@ export class RefreshTokenStore {
 
   /** Writes what changed now, and resolves when everything changed so far is on disk. */
   flush(): Promise<void> {
-    if (this.#timer) {
+    if (this.#lost) this.#compact();
+    else if (this.#timer) {
       clearTimeout(this.#timer);
       this.#timer = undefined;
       this.#write();
@@ -147,15 +149,18 @@ export class RefreshTokenStore {
   }
 
   #replay(line: string): void {
-    let change: Change;
+    let change: unknown;
     try {
-      change = JSON.parse(line) as Change;
+      change = JSON.parse(line);
     } catch {
       return; // a line cut short by a crash: the changes before it stand
     }
-    if ('put' in change) this.#put(change.put, change.record);
-    else if ('del' in change) this.#forget(change.del);
-    else if ('clear' in change) {
+    // Anything else (a file edited by hand) is skipped: a damaged store must not stop the emulator.
+    if (typeof change !== 'object' || change === null) return;
+    const c = change as Partial<{ put: unknown; record: unknown; del: unknown; clear: unknown }>;
+    if (typeof c.put === 'string' && isRecord(c.record)) this.#put(c.put, c.record);
+    else if (typeof c.del === 'string') this.#forget(c.del);
+    else if (c.clear === true) {
       this.#records.clear();
       this.#active.clear();
     }
@@ -166,9 +171,10 @@ export class RefreshTokenStore {
     this.#records.set(id, record);
     const key = activeKey(record);
     let active = this.#active.get(key);
-    if (!active) this.#active.set(key, (active = new Set()));
-    if (record.rotatedAt === undefined) active.add(id);
-    else active.delete(id);
+    if (record.rotatedAt === undefined) {
+      if (!active) this.#active.set(key, (active = new Set()));
+      active.add(id);
+    } else if (active?.delete(id) && active.size === 0) this.#active.delete(key);
   }
 
   /** In memory only. */
@@ -213,10 +219,14 @@ export class RefreshTokenStore {
     });
   }
 
-  /** Replaces the log with one line per live token. */
-  #compact(): void {
+  /** Replaces the log with one line per live token; then runs `after`, if the rewrite succeeded. */
+  #compact(after?: () => Promise<unknown>): void {
     const file = this.#file;
     if (!file) return;
+    if (this.#timer) {
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+    }
     this.#pending = [];
     this.#lines = this.#records.size;
     this.#lost = false;
@@ -226,6 +236,7 @@ export class RefreshTokenStore {
       const tmp = `${file}.${process.pid}.tmp`;
       await writeFile(tmp, body, { mode: 0o600 });
       await rename(tmp, file);
+      await after?.();
     });
   }
 
@@ -247,6 +258,12 @@ function randomPart(): string {
     offset = 0;
   }
   return pool.toString('base64url', offset, (offset += TOKEN_BYTES));
+}
+
+function isRecord(value: unknown): value is RefreshRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Partial<Record<keyof RefreshRecord, unknown>>;
+  return typeof r.tenant === 'string' && typeof r.clientId === 'string' && typeof r.userId === 'string' && typeof r.family === 'string' && Array.isArray(r.scope);
 }
 
 const activeKey = (record: RefreshRecord) => `${record.tenant}\u0000${record.clientId}\u0000${record.userId}`;
