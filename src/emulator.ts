@@ -148,7 +148,7 @@ export class Emulator {
       onUnexpected: onError,
       management: this,
       control: this,
-    }, { fastLane: options.fastLane ?? true });
+    }, { fastLane: options.fastLane !== false });
   }
 
   static async create(options: EmulatorOptions = {}): Promise<Emulator> {
