@@ -52,6 +52,13 @@ describe('config loading', () => {
     ]);
   });
 
+  it('refuses a user_id with white space (Auth0 refuses one too)', () => {
+    const yaml = base('      - client_id: app\n        client_secret: s').replace('password: pw', 'password: pw\n            user_id: auth0|a b');
+    expect(problems(yaml)).toEqual([
+      { path: 'tenants[0].connections[0].users[0].user_id', line: 15, column: 22, message: 'expected a user_id without white space (auth0|…)', frame: expect.any(String) },
+    ]);
+  });
+
   it('refuses unknown keys, at the key, with a suggestion', () => {
     expect(problems(base(`      - client_id: app\n        client_secret: s\n        grant_type: [password]`))).toEqual([
       { path: 'tenants[0].clients[0].grant_type', line: 10, column: 9, message: 'unknown key; did you mean "grant_types"?', frame: expect.any(String) },

@@ -133,10 +133,36 @@ describe('POST /api/v2/users', () => {
     expect((await login('new.person@example.com', 'wrong')).status).toBe(403);
   });
 
-  it('creates a user in another connection, keeping a given user_id', async () => {
-    const res = await post('/users', { connection: 'employees', email: 'eve@corp.example', password: 'pw', user_id: 'auth0|eve-1' }).expect(201);
+  it('creates a user in another connection with a given user_id, prefixed with the provider as Auth0 does', async () => {
+    const res = await post('/users', { connection: 'employees', email: 'eve@corp.example', password: 'pw', user_id: 'eve-1' }).expect(201);
     expect(res.body).toMatchObject({ user_id: 'auth0|eve-1', identities: [{ connection: 'employees', user_id: 'eve-1', provider: 'auth0', isSocial: false }] });
     await get(userPath('auth0|eve-1')).expect(200);
+    // Anything without white space is an id, path-like or not: it is only ever a key, and URL-encoded in paths.
+    const odd = await post('/users', { connection: UPA, email: 'odd@example.com', password: 'pw', user_id: '../../etc' }).expect(201);
+    expect(odd.body).toMatchObject({ user_id: 'auth0|../../etc', identities: [{ connection: UPA, user_id: '../../etc', provider: 'auth0', isSocial: false }] });
+    expect((await get(userPath('auth0|../../etc')).expect(200)).body).toMatchObject({ email: 'odd@example.com' });
+    // The id is the tenant's: taken in any connection.
+    for (const connection of [UPA, 'employees']) {
+      const taken = await post('/users', { connection, email: 'eve2@corp.example', password: 'pw', user_id: 'eve-1' });
+      expect(taken.status).toBe(409);
+      expect(taken.body).toEqual({ statusCode: 409, error: 'Conflict', message: 'The user already exists.', errorCode: 'auth0_idp_error' });
+    }
+  });
+
+  it('answers 400 for a user_id with white space, empty or not a string', async () => {
+    // The pattern text is Auth0's (seen in its answers); the property description is the emulator's wording.
+    const cases: [unknown, string][] = [
+      ['custom 123', "'String does not match pattern ^\\S*$'"],
+      ['tab\there', "'String does not match pattern ^\\S*$'"],
+      ['', "'String is too short (0 chars), minimum 1'"],
+      [123, "'Expected type string but found type number'"],
+    ];
+    for (const [user_id, why] of cases) {
+      const res = await post('/users', { connection: UPA, email: 'bad-id@example.com', password: 'pw', user_id });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual({ statusCode: 400, error: 'Bad Request', message: `Payload validation error: ${why} on property user_id (The user's unique identifier).`, errorCode: 'invalid_body' });
+    }
+    expect(t.emulator.getUser('bad-id@example.com')).toBeUndefined();
   });
 
   it('answers 409 "The user already exists." for an email already in the connection (any case)', async () => {
@@ -455,15 +481,17 @@ describe('authorization', () => {
     expect(noTokenPost.status).toBe(401);
   });
 
-  it('answers 401 Invalid token for a token of another audience (the regular API), or garbage', async () => {
+  it('answers 401 Bad audience for a token of another audience (the regular API), Invalid token for garbage', async () => {
     const cc = await t.http.post('/oauth/token').send({ grant_type: 'client_credentials', audience: API, ...LOGIN }).expect(200);
     const res = await get('/users', cc.body.access_token as string);
     expect(res.status).toBe(401);
-    expect(res.body).toMatchObject({ statusCode: 401, error: 'Unauthorized', message: 'Invalid token' });
+    expect(res.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: `Bad audience: ${API}` });
 
     // A user's access token for the regular API is not a Management API token either.
     const user = await login('john@example.com').expect(200);
-    expect((await get('/users', user.body.access_token as string)).status).toBe(401);
+    const asUser = await get('/users', user.body.access_token as string);
+    expect(asUser.status).toBe(401);
+    expect(asUser.body).toEqual({ statusCode: 401, error: 'Unauthorized', message: `Bad audience: ${API}` });
 
     const garbage = await get('/users', 'not.a.jwt');
     expect(garbage.status).toBe(401);

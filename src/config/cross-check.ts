@@ -64,7 +64,7 @@ export function crossCheck(config: Config): ConfigIssue[] {
     });
     tenant.client_grants.forEach((grant, i) => {
       if (!clients.has(grant.client_id)) add(at('client_grants', i, 'client_id'), `no client with client_id "${grant.client_id}" in this tenant`);
-      if (isManagementAudience(grant.audience)) {
+      if (isManagementAudience(grant.audience, apis)) {
         grant.scope.forEach((s, k) => {
           if (!(MANAGEMENT_SCOPES as readonly string[]).includes(s)) add(at('client_grants', i, 'scope', k), `"${s}" is not a Management API scope (${MANAGEMENT_SCOPES.join(', ')})`);
         });

@@ -84,7 +84,7 @@ const NO_METADATA: Record<string, unknown> = Object.freeze({});
 
 export const userSchema = z
   .strictObject({
-    user_id: nonEmpty.optional(),
+    user_id: nonEmpty.regex(/^\S+$/, 'expected a user_id without white space (auth0|…)').optional(),
     email: z.email(),
     username: nonEmpty.optional(),
     password: nonEmpty.optional(),

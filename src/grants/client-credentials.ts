@@ -51,7 +51,7 @@ export const clientCredentialsGrant: Grant = {
     const api = resolveAudience(tenant, params, ctx.issuer);
     // Seen on real tenants when neither `audience` nor a default audience is given.
     if (!api) throw new AccessDenied('Non-global clients are not allowed access to APIv1');
-    const grantScopes = tenant.clientGrants.get(grantKey(client.clientId, api.identifier)) ?? (isManagementAudience(api.identifier) ? managementGrant(tenant, client.clientId) : undefined);
+    const grantScopes = tenant.clientGrants.get(grantKey(client.clientId, api.identifier)) ?? (isManagementAudience(api.identifier, tenant.apis) ? managementGrant(tenant, client.clientId) : undefined);
     if (!grantScopes) {
       throw new AccessDenied(
         `Client is not authorized to access "${api.identifier}". You need to create a "client-grant" associated to this API. See: https://auth0.com/docs/api/v2#!/Client_Grants/post_client_grants`,

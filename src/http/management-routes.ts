@@ -40,7 +40,7 @@ export function managementRouter(deps: ManagementDeps): Router {
       const { tenant, issuer } = ctx.state as TenantState;
       const env = deps.env(tenant, issuer);
       // The token first (401 before anything about the body), then the body, then the scopes it needs.
-      const granted = await authenticate(ctx.get('Authorization') || undefined, env.key, issuer, env.now());
+      const granted = await authenticate(ctx.get('Authorization') || undefined, tenant, env.key, issuer, env.now());
       const body = withBody ? await readManagementBody(ctx) : undefined;
       requireScope(granted, typeof scopes === 'function' ? scopes(ctx, body) : scopes);
       const result = handler(ctx, tenant.name, body);

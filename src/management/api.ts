@@ -11,7 +11,11 @@ export const MANAGEMENT_SCOPES = [
   'read:client_grants', 'create:client_grants', 'update:client_grants', 'delete:client_grants',
 ] as const;
 
-export const isManagementAudience = (audience: string) => audience.endsWith('/api/v2/');
+/**
+ * Whether a client grant's audience names the Management API: it ends in `/api/v2/` and is not the identifier
+ * of one of the tenant's own APIs (`https://myapp.example/api/v2/` may well be the user's API).
+ */
+export const isManagementAudience = (audience: string, ownApis: { has(identifier: string): boolean }) => audience.endsWith('/api/v2/') && !ownApis.has(audience);
 
 export function managementApi(issuer: string): Api {
   return {
@@ -29,7 +33,7 @@ export function managementApi(issuer: string): Api {
 export function managementGrant(tenant: Tenant, clientId: string): readonly string[] | undefined {
   for (const [key, scopes] of tenant.clientGrants) {
     const [id, audience] = key.split('\n') as [string, string];
-    if (id === clientId && isManagementAudience(audience)) return scopes;
+    if (id === clientId && isManagementAudience(audience, tenant.apis)) return scopes;
   }
   return undefined;
 }

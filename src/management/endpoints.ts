@@ -37,9 +37,23 @@ function body(value: unknown): Record<string, unknown> {
 }
 
 export function createUser(backend: ManagementBackend, tenant: string, input: unknown): Auth0User {
-  const { connection, verify_email: _verify, ...fields } = body(input);
+  const { connection, verify_email: _verify, user_id: given, ...fields } = body(input);
   if (typeof connection !== 'string') throw new ManagementError(400, "Payload validation error: 'Missing required property: connection'.", 'invalid_body');
-  return change(() => backend.addUser({ ...(fields as Omit<UserInput, 'connection'>), connection, tenant }));
+  const userId = given === undefined ? {} : { user_id: `auth0|${localUserId(given)}` };
+  return change(() => backend.addUser({ ...(fields as Omit<UserInput, 'connection'>), ...userId, connection, tenant }));
+}
+
+/**
+ * A `user_id` given to POST /users is the id within the provider: Auth0 answers `auth0|<id>` (every connection
+ * here is a database connection, provider `auth0`), and refuses one with white space.
+ * NOTE(emulator): the property description in the error text and the minimum length are not confirmed.
+ */
+function localUserId(value: unknown): string {
+  const invalid = (why: string) => new ManagementError(400, `Payload validation error: '${why}' on property user_id (The user's unique identifier).`, 'invalid_body');
+  if (typeof value !== 'string') throw invalid(`Expected type string but found type ${value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value}`);
+  if (value === '') throw invalid('String is too short (0 chars), minimum 1');
+  if (/\s/.test(value)) throw invalid('String does not match pattern ^\\S*$');
+  return value;
 }
 
 export function getUser(backend: ManagementBackend, tenant: string, id: string): Auth0User {

@@ -121,9 +121,10 @@ export class RuntimeChanges {
     const tenant = requireTenant(snapshot, tenantName);
     const grant = parse(clientGrantSchema, input);
     if (!tenant.clients.has(grant.client_id)) throw new ChangeError(404, 'inexistent_client', `No client with client_id "${grant.client_id}".`);
-    if (!tenant.apis.has(grant.audience) && !isManagementAudience(grant.audience)) throw new ChangeError(404, 'inexistent_resource_server', `No API with identifier "${grant.audience}".`);
+    const management = isManagementAudience(grant.audience, tenant.apis);
+    if (!tenant.apis.has(grant.audience) && !management) throw new ChangeError(404, 'inexistent_resource_server', `No API with identifier "${grant.audience}".`);
     // The same rule as the config's cross-check: only scopes the API defines.
-    const known: readonly string[] = isManagementAudience(grant.audience) ? MANAGEMENT_SCOPES : (tenant.apis.get(grant.audience)?.scopes ?? []);
+    const known: readonly string[] = management ? MANAGEMENT_SCOPES : (tenant.apis.get(grant.audience)?.scopes ?? []);
     const unknown = grant.scope.filter((s) => !known.includes(s));
     if (unknown.length > 0) throw new ChangeError(400, 'invalid_body', `Payload validation error: not scopes of ${grant.audience}: ${unknown.join(', ')}`);
     const key = grantKey(grant.client_id, grant.audience);
