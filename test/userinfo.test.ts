@@ -100,6 +100,18 @@ describe('/userinfo', () => {
     expectUnauthorized(await t.http.get('/userinfo').set('Authorization', `Bearer ${res.body.access_token}`), invalidToken());
   });
 
+  it('refuses a token (JWT or opaque) issued at another URL than the one it is used at', async () => {
+    // Same tenant and key, reached as localhost instead of 127.0.0.1: another issuer, as a tenant sharing a
+    // key file would be.
+    const elsewhere = `localhost:${new URL(t.url).port}`;
+    for (const audience of [API, undefined]) {
+      const token = await accessToken({ audience });
+      expect(token.split('.')).toHaveLength(audience ? 3 : 5);
+      expect((await t.http.get('/userinfo').set('Authorization', `Bearer ${token}`)).status).toBe(200);
+      expectUnauthorized(await t.http.get('/userinfo').set('Host', elsewhere).set('Authorization', `Bearer ${token}`), invalidToken());
+    }
+  });
+
   it('refuses a token without the /userinfo audience (client credentials)', async () => {
     const cc = await t.http.post('/oauth/token').send({ grant_type: 'client_credentials', audience: API, ...TRUSTED }).expect(200);
     expectUnauthorized(await t.http.get('/userinfo').set('Authorization', `Bearer ${cc.body.access_token}`), invalidToken());

@@ -42,7 +42,7 @@ export function tenantRouter(deps: RouteDeps): Router {
     const { tenant, issuer } = state(ctx);
     noStore(ctx);
     const env = deps.env(tenant, issuer);
-    ctx.body = await userinfo(tenant, env.key, env.extensions.userinfoClaims, ctx.get('Authorization') || undefined, env.now());
+    ctx.body = await userinfo(tenant, env.key, issuer, env.extensions.userinfoClaims, ctx.get('Authorization') || undefined, env.now());
   };
   router.get('/userinfo', userinfoRoute);
   router.post('/userinfo', userinfoRoute);

@@ -21,12 +21,13 @@ export async function sealOpaqueToken(claims: OpaqueClaims, key: Uint8Array, iss
   return new EncryptJWT({ iss: issuer, ...claims }).setProtectedHeader({ alg: 'dir', enc: 'A256GCM', iss: issuer }).encrypt(key);
 }
 
-/** Decrypts and checks expiry; throws on anything else. */
-export async function openOpaqueToken(token: string, key: Uint8Array, nowSeconds: number): Promise<OpaqueClaims> {
+/** Decrypts and checks the issuer and expiry; throws on anything else. */
+export async function openOpaqueToken(token: string, key: Uint8Array, issuer: string, nowSeconds: number): Promise<OpaqueClaims> {
   const { jwtDecrypt } = await import('jose');
   const { payload } = await jwtDecrypt(token, key, {
     keyManagementAlgorithms: ['dir'],
     contentEncryptionAlgorithms: ['A256GCM'],
+    issuer,
     currentDate: new Date(nowSeconds * 1000),
   });
   return payload as unknown as OpaqueClaims;
