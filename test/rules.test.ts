@@ -183,9 +183,7 @@ describe('what a rule receives', () => {
   });
 
   // Reference §8.1: "Rules are concatenated into one webtask" and `global` is kept per container, so a helper a
-  // first rule puts on `global` is there for the next rule (a common pattern). Each rule file gets its own vm
-  // context in src/extensions/sandbox-worker.js, hence its own `global`: the second rule throws
-  // "global.shout is not a function" and the login fails with 403 access_denied.
+  // first rule puts on `global` is there for the next rule (a common pattern): a tenant's rules share one vm context.
   it('`global` is shared between rules (a helper defined by one rule is usable by the next)', async () => {
     const res = await password('global', { scope: 'read:sample' });
     expect(res.body).not.toHaveProperty('error');
@@ -305,8 +303,7 @@ describe('claims a rule may not set (reference §5.5)', () => {
     );
   });
 
-  // src/extensions/run-user-extensions.ts setClaims() skips every `scope` key before the restricted-claim check
-  // (meant for context.accessToken.scope, the scope override), so `context.idToken.scope = …` is dropped silently.
+  // On the access token `scope` is the scope override; on the ID token it is a restricted claim like `aud`.
   it('warns about `scope` set on the ID token as it does for the other restricted claims', async () => {
     const before = logsOf('restricted', 'warn').length;
     await password('restricted', { scope: 'openid read:sample' }).expect(200);
@@ -324,8 +321,7 @@ describe('claims a rule may not set (reference §5.5)', () => {
     expect(decode(withEmail.body.id_token)).toMatchObject({ email: 'rule@example.com', email_verified: false, 'https://example.com/always': true });
   });
 
-  // Reference §4: the scope filter applies "to the ID token, /userinfo and the access token". src/grants/issue-tokens.ts
-  // filters only the ID token's extension claims with releasedBy(); the access token takes draft.accessToken as is.
+  // Reference §4: the scope filter applies "to the ID token, /userinfo and the access token".
   it('drops a standard claim (`email`) set on the access token when the `email` scope was not granted', async () => {
     const res = await password('email-claim', { scope: 'openid profile read:sample' }).expect(200);
     expect(decode(res.body.access_token)).not.toHaveProperty('email');

@@ -157,7 +157,7 @@ describe('auth-emulator token', () => {
   it('--expires-in sets the lifetime; a negative one gives an expired token', async () => {
     const [short, expired] = await Promise.all([
       tokenOk(['--client', 'trusted-app', '--user', 'user@example.com', '--audience', API, '--expires-in', '60']),
-      // A value starting with a dash needs the `=` form (node's parseArgs); see the [src bug] test below.
+      // The `=` form; the spaced form is the next test.
       tokenOk(['--client', 'trusted-app', '--user', 'user@example.com', '--audience', API, '--expires-in=-5']),
     ]);
     const payload = await verify(short, { audience: API });
@@ -169,9 +169,8 @@ describe('auth-emulator token', () => {
     expect(await verify(expired, { audience: API, currentDate: new Date(((decode(expired).exp as number) - 1) * 1000) })).toMatchObject({ sub: userSub });
   });
 
-  // src/cli.ts parses with node's parseArgs (strict), which refuses an option value that starts with a dash:
-  // `token --expires-in -5` exits 1 with "Option '--expires-in' argument is ambiguous", although the help
-  // shows `--expires-in SECONDS` and a negative lifetime is the way to get an expired token.
+  // node's parseArgs refuses an option value that starts with a dash; a negative lifetime is the way to get an
+  // expired token, so the CLI takes it as the value.
   it('--expires-in -5 (spaced, negative) gives an expired token', async () => {
     const expired = await tokenOk(['--client', 'trusted-app', '--audience', API, '--expires-in', '-5']);
     await expect(verify(expired, { audience: API })).rejects.toBeInstanceOf(errors.JWTExpired);
