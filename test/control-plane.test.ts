@@ -36,6 +36,12 @@ async function verify(token: string, options: JWTVerifyOptions = {}): Promise<JW
 }
 
 const clock = async () => (await t.http.get('/__emulator/clock').expect(200)).body as { now: string; frozen: boolean };
+/** The clock, with the real time read just before and just after asking: a clock at real time falls between. */
+const clockAround = async () => {
+  const before = Date.now();
+  const body = await clock();
+  return { ...body, ms: Date.parse(body.now), before, after: Date.now() };
+};
 const setClock = (body: Record<string, unknown>) => t.http.post('/__emulator/clock').send(body);
 
 describe('POST /__emulator/reset', () => {
@@ -55,9 +61,10 @@ describe('POST /__emulator/reset', () => {
     // Not blocked any more; the journal holds only the two logins since the reset.
     await login().expect(200);
     expect(((await t.http.get('/__emulator/journal').expect(200)).body as { status: number }[]).map((e) => e.status)).toEqual([403, 200]);
-    const now = await clock();
+    const now = await clockAround();
     expect(now.frozen).toBe(false);
-    expect(Math.abs(Date.parse(now.now) - Date.now())).toBeLessThan(5_000);
+    expect(now.ms).toBeGreaterThanOrEqual(now.before);
+    expect(now.ms).toBeLessThanOrEqual(now.after);
   });
 
   it('takes only POST', async () => {
@@ -189,9 +196,10 @@ describe('/__emulator/users', () => {
 
 describe('/__emulator/clock', () => {
   it('GET shows the running time; freeze (ISO) stops it and tokens\' iat follow; advance and set move it; unfreeze lets it run', async () => {
-    const start = await clock();
+    const start = await clockAround();
     expect(start.frozen).toBe(false);
-    expect(Math.abs(Date.parse(start.now) - Date.now())).toBeLessThan(5_000);
+    expect(start.ms).toBeGreaterThanOrEqual(start.before);
+    expect(start.ms).toBeLessThanOrEqual(start.after);
 
     const at = '2030-01-02T03:04:05.000Z';
     const frozen = await setClock({ freeze: at });
@@ -218,31 +226,44 @@ describe('/__emulator/clock', () => {
     // Epoch milliseconds work too.
     expect((await setClock({ set: Date.parse(at) }).expect(200)).body.now).toBe(at);
 
+    // Running again, it moves on from `at` by the real time that passed (read on either side).
+    const unfreezing = Date.now();
     const running = await setClock({ unfreeze: true });
+    const unfrozen = Date.now();
     expect(running.body.frozen).toBe(false);
     await new Promise((r) => setTimeout(r, 30));
-    const later = await clock();
+    const later = await clockAround();
     expect(later.frozen).toBe(false);
-    expect(Date.parse(later.now)).toBeGreaterThan(Date.parse(at));
-    expect(Date.parse(later.now) - Date.parse(at)).toBeLessThan(5_000);
+    expect(later.ms).toBeGreaterThan(Date.parse(at));
+    expect(later.ms - Date.parse(at)).toBeGreaterThanOrEqual(later.before - unfrozen);
+    expect(later.ms - Date.parse(at)).toBeLessThanOrEqual(later.after - unfreezing);
     token = (await login().expect(200)).body.access_token as string;
-    expect(Math.abs((decode(token).iat as number) - atSeconds)).toBeLessThan(5);
+    expect(decode(token).iat as number).toBeGreaterThanOrEqual(atSeconds);
+    expect((decode(token).iat as number) * 1000).toBeLessThanOrEqual(Date.parse(at) + (Date.now() - unfreezing));
 
     // reset: back to real time.
     expect((await setClock({ reset: true }).expect(200)).body.frozen).toBe(false);
-    expect(Math.abs(Date.parse((await clock()).now) - Date.now())).toBeLessThan(5_000);
+    const reset = await clockAround();
+    expect(reset.ms).toBeGreaterThanOrEqual(reset.before);
+    expect(reset.ms).toBeLessThanOrEqual(reset.after);
   });
 
   it('freeze: true stops at the current time; advance moves a running clock too', async () => {
+    const freezing = Date.now();
     const frozen = (await setClock({ freeze: true }).expect(200)).body as { now: string; frozen: boolean };
+    const frozenAt = Date.parse(frozen.now);
     expect(frozen.frozen).toBe(true);
-    expect(Math.abs(Date.parse(frozen.now) - Date.now())).toBeLessThan(5_000);
+    expect(frozenAt).toBeGreaterThanOrEqual(freezing);
+    expect(frozenAt).toBeLessThanOrEqual(Date.now());
     await setClock({ unfreeze: true }).expect(200);
+    // From there it runs on (behind real time by the time it stood still), an hour ahead.
     const advanced = (await setClock({ advance: 3_600_000 }).expect(200)).body as { now: string; frozen: boolean };
     expect(advanced.frozen).toBe(false);
-    expect(Date.parse(advanced.now) - Date.now()).toBeGreaterThan(3_590_000);
+    expect(Date.parse(advanced.now)).toBeGreaterThanOrEqual(frozenAt + 3_600_000);
+    expect(Date.parse(advanced.now)).toBeLessThanOrEqual(Date.now() + 3_600_000);
     const token = (await login().expect(200)).body.access_token as string;
-    expect((decode(token).iat as number) - Date.now() / 1000).toBeGreaterThan(3_590);
+    expect(decode(token).iat as number).toBeGreaterThanOrEqual(Math.floor((frozenAt + 3_600_000) / 1000));
+    expect(decode(token).iat as number).toBeLessThanOrEqual(Math.floor((Date.now() + 3_600_000) / 1000));
   });
 
   it('refuses bad times with 400 invalid_request', async () => {
@@ -330,10 +351,13 @@ describe('POST /__emulator/tokens', () => {
     expect(decode(frozen.body.access_token as string).iat).toBe(Date.parse('2032-02-02T00:00:00.000Z') / 1000);
     await setClock({ reset: true }).expect(200);
 
+    const minting = Math.floor(Date.now() / 1000);
     const expired = await mint({ client: 'trusted-app', user: 'user@example.com', audience: API, expiresIn: -5 }).expect(200);
+    const minted = Math.floor(Date.now() / 1000);
     await expect(verify(expired.body.access_token as string, { audience: API })).rejects.toBeInstanceOf(errors.JWTExpired);
     const exp = decode(expired.body.access_token as string).exp as number;
-    expect(Math.abs(exp - (Date.now() / 1000 - 5))).toBeLessThan(5);
+    expect(exp).toBeGreaterThanOrEqual(minting - 5);
+    expect(exp).toBeLessThanOrEqual(minted - 5);
 
     const later = await mint({ client: 'trusted-app', audience: API, notBefore: 600 }).expect(200);
     await expect(verify(later.body.access_token as string, { audience: API })).rejects.toBeInstanceOf(errors.JWTClaimValidationFailed);
