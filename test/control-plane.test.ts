@@ -165,7 +165,7 @@ describe('/__emulator/users', () => {
     expect(blocked.body).toMatchObject({ user_id: id, blocked: true });
     const refused = await login();
     expect(refused.status).toBe(401);
-    expect(refused.body).toEqual({ error: 'unauthorized', error_description: 'user is blocked' });
+    expect(refused.body).toEqual({ error: 'unauthorized', error_description: 'user is blocked' }); // emulator's status (NOTE(emulator) in src/grants/password-login.ts)
 
     const unblocked = await t.http.post(`/__emulator/users/${encodeURIComponent(id)}/unblock`);
     expect(unblocked.status).toBe(200);

@@ -459,7 +459,7 @@ describe('runtime users, clients and client grants', () => {
     expect(e.blockUser(id).blocked).toBe(true);
     expect(e.getUser(id)!.blocked).toBe(true);
     const res = await password(e).expect(401);
-    expect(res.body).toEqual({ error: 'unauthorized', error_description: 'user is blocked' });
+    expect(res.body).toEqual({ error: 'unauthorized', error_description: 'user is blocked' }); // emulator's status (NOTE(emulator) in src/grants/password-login.ts)
     expect(e.unblockUser(id).blocked).toBeUndefined();
     await password(e).expect(200);
   });

@@ -279,7 +279,7 @@ describe('PATCH /api/v2/users/{id}', () => {
     expect(res.body.blocked).toBe(true);
     const refused = await login('alice@example.com');
     expect(refused.status).toBe(401);
-    expect(refused.body).toEqual({ error: 'unauthorized', error_description: 'user is blocked' });
+    expect(refused.body).toEqual({ error: 'unauthorized', error_description: 'user is blocked' }); // emulator's status (NOTE(emulator) in src/grants/password-login.ts)
     await patch(userPath(id), { blocked: false }).expect(200);
     expect((await login('alice@example.com')).status).toBe(200);
   });

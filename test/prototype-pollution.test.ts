@@ -133,7 +133,7 @@ describe('form bodies', () => {
 
   it('a repeated prototype key is refused like any repeated parameter', async () => {
     const res = await t.http.post('/oauth/token').type('form').send(`__proto__=1&__proto__=2&${ccForm}`).expect(400);
-    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'Parameter must not be repeated: __proto__' });
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'Parameter must not be repeated: __proto__' }); // emulator's wording (NOTE(emulator) in src/http/body.ts)
   });
 });
 

@@ -244,8 +244,8 @@ describe('a rule that fails the login (reference §3, §8.1)', () => {
     ['error', 'callback(new Error(m))', 403, { error: 'access_denied', error_description: 'Only gold plans may use the password grant' }],
     ['string-error', "callback('m')", 403, { error: 'access_denied', error_description: 'the string form of an error' }],
     ['throws', 'a thrown exception', 403, { error: 'access_denied', error_description: "Cannot read properties of undefined (reading 'plan')" }],
-    ['timeout', 'a callback never called (over extension_timeout_ms)', 403, { error: 'access_denied', error_description: 'Request to Webtask exceeded allowed execution time' }],
-    ['redirect', 'context.redirect = {url}', 403, { error: 'interaction_required', error_description: 'Redirect rules are not supported in this flow' }],
+    ['timeout', 'a callback never called (over extension_timeout_ms)', 403, { error: 'access_denied', error_description: 'Request to Webtask exceeded allowed execution time' }], // emulator's status (NOTE(emulator) in src/extensions/run-user-extensions.ts)
+    ['redirect', 'context.redirect = {url}', 403, { error: 'interaction_required', error_description: 'Redirect rules are not supported in this flow' }], // emulator's status and wording (NOTE(emulator) in src/extensions/run-user-extensions.ts)
   ])('%s: %s → %i', async (name, _how, status, body) => {
     const res = await password(name, { scope: 'openid read:sample' }).expect(status);
     expect(res.body).toEqual(body);
@@ -264,7 +264,7 @@ describe('a rule that fails the login (reference §3, §8.1)', () => {
   it('context.multifactor = {provider: "any"} → 403 mfa_required with an mfa_token', async () => {
     const res = await password('multifactor', { scope: 'openid read:sample' }).expect(403);
     expect(Object.keys(res.body)).toEqual(['error', 'error_description', 'mfa_token']);
-    expect(res.body).toEqual({ error: 'mfa_required', error_description: 'Multifactor authentication required', mfa_token: expect.any(String) });
+    expect(res.body).toEqual({ error: 'mfa_required', error_description: 'Multifactor authentication required', mfa_token: expect.any(String) }); // emulator's status (NOTE(emulator) in src/extensions/run-user-extensions.ts)
     expect(res.body.mfa_token).not.toBe('');
   });
 

@@ -819,8 +819,7 @@ function predictForged(f: ForgedCase): Prediction | undefined {
   if (f.exp === null || f.exp === '9999999999') return unauthorized('signed forgeries: exp not a number', 'Invalid token');
   if (f.exp !== '<future>') return undefined;
   if (typeof f.scope === 'string' && OPENID_SCOPES.includes(f.scope)) return { label: 'signed forgeries: accepted', status: 200, json: expect.objectContaining({ sub: tokens.extUserId }) };
-  // NOTE(emulator) in src/endpoints/userinfo.ts: the description is the emulator's.
-  if (f.scope === 'profile') return unauthorized('signed forgeries: no openid', 'The access token was not granted the openid scope');
+  if (f.scope === 'profile') return unauthorized('signed forgeries: no openid', 'The access token was not granted the openid scope'); // emulator's wording (NOTE(emulator) in src/endpoints/userinfo.ts)
   return undefined;
 }
 
@@ -1187,10 +1186,9 @@ const MANAGEMENT_METHODS: Record<string, string[]> = {
 /** Without a valid token every known Management API call is a 401; an unknown path is a 404 whatever the token. */
 function predictManagement(method: string, route: string, query: string, token: 'own' | 'other' | 'access' | 'none', prefix: string): Prediction | undefined {
   if (route === '/nope' || route === '') {
-    return { label: 'management: unknown path', status: 404, json: { statusCode: 404, error: 'Not Found', message: `Not found: ${method} /api/v2${route}` } };
+    return { label: 'management: unknown path', status: 404, json: { statusCode: 404, error: 'Not Found', message: `Not found: ${method} /api/v2${route}` } }; // emulator's wording (NOTE(emulator) in src/http/unmatched.ts)
   }
   if (!MANAGEMENT_METHODS[route]?.includes(method)) return undefined;
-  // NOTE(emulator) in src/management/authorize.ts: these texts follow Auth0's as public reports show them.
   if (token === 'none') return { label: 'management: no token', status: 401, json: { statusCode: 401, error: 'Unauthorized', message: 'Missing authentication' } };
   if (token !== 'own') return { label: 'management: foreign token', status: 401, json: { statusCode: 401, error: 'Unauthorized', message: 'Invalid token' } };
   if (method === 'GET' && query === '' && route !== '/users-by-email') return { label: `management: listed ${prefix || '/'}`, status: 200, json: expect.any(Array) };
@@ -1290,7 +1288,7 @@ describe('fuzzing every endpoint', () => {
         // or token is valid (every value is a prototype name or a JSON fragment), so nothing may succeed.
         const expected: Prediction = ['', '/ext'].includes(r.prefix)
           ? { label: 'pollution: refused', status: 'refused' }
-          : { label: 'pollution: unknown path', status: 404, json: { error: 'not_found', error_description: `Not found: POST ${r.prefix}${r.endpoint}` } };
+          : { label: 'pollution: unknown path', status: 404, json: { error: 'not_found', error_description: `Not found: POST ${r.prefix}${r.endpoint}` } }; // emulator's wording (NOTE(emulator) in src/http/unmatched.ts)
         return { method: 'POST', path: `${r.prefix}${r.endpoint}${r.query}`, host: r.host, headers, body: Buffer.from(body), chunked: false, mayReset: false, expect: expected };
       });
     const sentBefore = stats.httpRequests;

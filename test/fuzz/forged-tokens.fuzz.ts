@@ -250,7 +250,6 @@ function expectRefused(endpoint: Endpoint, expired: boolean, res: Answer): void 
     expect(res.text).toBe('Unauthorized');
     expect(res.wwwAuthenticate).toBe(`Bearer realm="Users", error="invalid_token", error_description="${expired ? 'The token has expired' : 'Invalid token'}"`);
   } else {
-    // NOTE(emulator) in src/management/authorize.ts: these texts follow Auth0's as public reports show them.
     expect(JSON.parse(res.text)).toEqual({ statusCode: 401, error: 'Unauthorized', message: expired ? 'Expired token received for JSON Web Token validation' : 'Invalid token' });
   }
 }
