@@ -156,9 +156,9 @@ describe('post-login Actions', () => {
   it('api.multifactor.enable() answers 403 mfa_required with an mfa_token', async () => {
     const res = await password('mfa-action', { audience: API }).expect(403);
     expect(res.body).toEqual({
-      error: 'mfa_required',
+      error: 'mfa_required', // emulator's status (NOTE(emulator) in src/extensions/run-user-extensions.ts)
       error_description: 'Multifactor authentication required',
-      mfa_token: expect.stringMatching(/^emulator-mfa-[0-9a-f]{8}$/),
+      mfa_token: expect.stringMatching(/^emulator-mfa-[0-9a-f]{8}$/), // emulator's wording (NOTE(emulator) in src/extensions/run-user-extensions.ts)
     });
   });
 

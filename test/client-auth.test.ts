@@ -53,7 +53,7 @@ describe('client authentication', () => {
   });
 
   it('an unknown client is 401 Unauthorized; a missing client_id is 400', async () => {
-    expect((await t.http.post('/oauth/token').send({ ...login, client_id: 'ghost', client_secret: 'x' }).expect(401)).body).toEqual(UNAUTHORIZED);
+    expect((await t.http.post('/oauth/token').send({ ...login, client_id: 'ghost', client_secret: 'x' }).expect(401)).body).toEqual(UNAUTHORIZED); // emulator's status (NOTE(emulator) in src/oauth/client-auth.ts)
     expect((await t.http.post('/oauth/token').send(login).expect(400)).body).toEqual({
       error: 'invalid_request',
       error_description: 'Missing required parameter: client_id',

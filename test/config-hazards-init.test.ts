@@ -41,9 +41,10 @@ describe('YAML hazards', () => {
   it('refuses an alias bomb without expanding it', () => {
     const levels = ['a: &a [x, x, x, x, x, x, x, x, x, x]'];
     for (let i = 1; i < 10; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(10).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
-    const started = Date.now();
-    expect(refusal(`${levels.join('\n')}\ntenants: []\n`).problems[0]!.message).toMatch(/alias/i);
-    expect(Date.now() - started).toBeLessThan(2_000);
+    // Expanded, this is 10^10 nodes: an answer at all means the alias limit stopped it first.
+    expect(refusal(`${levels.join('\n')}\ntenants: []\n`).problems).toEqual([
+      { path: '', message: 'Excessive alias count indicates a resource exhaustion attack (YAML aliases are limited to 100)' },
+    ]);
   });
 });
 

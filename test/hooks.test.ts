@@ -168,7 +168,7 @@ describe('credentials-exchange hook (client credentials)', () => {
     ['cc-invalid-request', 'cb(new InvalidRequestError(m))', 400, { error: 'invalid_request', error_description: 'This client has no tier in its metadata' }],
     ['cc-server-error', 'cb(new ServerError(m))', 500, { error: 'server_error', error_description: 'The billing service is down' }],
     ['cc-throws', 'a thrown exception', 500, { error: 'server_error', error_description: "Cannot read properties of undefined (reading 'tier')" }],
-    ['cc-timeout', 'cb never called (over extension_timeout_ms)', 500, { error: 'server_error', error_description: 'Request to Webtask exceeded allowed execution time' }],
+    ['cc-timeout', 'cb never called (over extension_timeout_ms)', 500, { error: 'server_error', error_description: 'Request to Webtask exceeded allowed execution time' }], // emulator's status (NOTE(emulator) in src/extensions/run-user-extensions.ts)
   ])('%s: %s → %i', async (name, _how, status, body) => {
     const res = await clientCredentials(name).expect(status);
     expect(res.body).toEqual(body);
@@ -237,7 +237,7 @@ describe('password-exchange hook (password grant)', () => {
 
   it('an error from the hook → 403 access_denied with its message', async () => {
     const res = await password('pw-error', { scope: 'read:sample' }).expect(403);
-    expect(res.body).toEqual({ error: 'access_denied', error_description: 'Your account is waiting for approval' });
+    expect(res.body).toEqual({ error: 'access_denied', error_description: 'Your account is waiting for approval' }); // emulator's status (NOTE(emulator) in src/extensions/run-user-extensions.ts)
     expect(res.headers['cache-control']).toBe('no-store');
   });
 

@@ -305,7 +305,7 @@ describe('PATCH /api/v2/users/{id}', () => {
     expect(res.body.blocked).toBe(true);
     const refused = await login('alice@example.com');
     expect(refused.status).toBe(401);
-    expect(refused.body).toEqual({ error: 'unauthorized', error_description: 'user is blocked' });
+    expect(refused.body).toEqual({ error: 'unauthorized', error_description: 'user is blocked' }); // emulator's status (NOTE(emulator) in src/grants/password-login.ts)
     await patch(userPath(id), { blocked: false }).expect(200);
     expect((await login('alice@example.com')).status).toBe(200);
   });
@@ -527,9 +527,6 @@ describe('authorization', () => {
     expect(unauth.body).toMatchObject({ statusCode: 404, error: 'Not Found' });
   });
 
-  // src/http/management-routes.ts reads the body with readJsonBody (InvalidRequest, an OAuthError) before
-  // authorize(): a malformed or non-JSON body gets the OAuth `{error, error_description}` shape, and does
-  // so even without a token (a 400 where Auth0 authenticates first and answers 401).
   it('answers a malformed JSON body in the Management error shape', async () => {
     const res = await t.http.post('/api/v2/users').set(bearer(adminToken)).set('Content-Type', 'application/json').send('{bad');
     expect(res.status).toBe(400);

@@ -32,7 +32,7 @@ describe('password-realm grant', () => {
     });
     expect((await realm({ username: 'user@example.com', password: 'pwd', realm: 'nope' }).expect(400)).body).toEqual({
       error: 'invalid_request',
-      error_description: 'the connection was not found',
+      error_description: 'the connection was not found', // emulator's wording (NOTE(emulator) in src/grants/password-realm.ts)
     });
   });
 
@@ -41,7 +41,7 @@ describe('password-realm grant', () => {
       .post('/acme/oauth/token')
       .send({ grant_type: REALM, client_id: 'outsider', client_secret: 'outsider-secret', username: 'pat@partner.example', password: 'pw', realm: 'partners' })
       .expect(400);
-    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'the connection was disabled' });
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'the connection was disabled' }); // emulator's wording (NOTE(emulator) in src/grants/password-login.ts)
   });
 
   it('checks bcrypt password hashes and logs in by username', async () => {
@@ -61,7 +61,7 @@ describe('password-realm grant', () => {
       .auth('basic-app', 'basic-secret')
       .send({ grant_type: 'password', username: 'blocked@acme.example', password: 'pw' })
       .expect(401);
-    expect(res.body).toEqual({ error: 'unauthorized', error_description: 'user is blocked' });
+    expect(res.body).toEqual({ error: 'unauthorized', error_description: 'user is blocked' }); // emulator's status (NOTE(emulator) in src/grants/password-login.ts)
   });
 
   it('signs HS256 ID tokens with the client secret when the client asks for it', async () => {

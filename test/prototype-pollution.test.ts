@@ -133,7 +133,7 @@ describe('form bodies', () => {
 
   it('a repeated prototype key is refused like any repeated parameter', async () => {
     const res = await t.http.post('/oauth/token').type('form').send(`__proto__=1&__proto__=2&${ccForm}`).expect(400);
-    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'Parameter must not be repeated: __proto__' });
+    expect(res.body).toEqual({ error: 'invalid_request', error_description: 'Parameter must not be repeated: __proto__' }); // emulator's wording (NOTE(emulator) in src/http/body.ts)
   });
 });
 
@@ -251,24 +251,76 @@ describe('the control plane and the Management API', () => {
     expect(patched.body.app_metadata.isAdmin).toBeUndefined();
     expectClean();
 
-    // The patched metadata reaches tokens and rules as plain data.
-    const login = await t.http.post('/echo/oauth/token').send({ ...TRUSTED, grant_type: 'password', username: 'user@example.com', password: 'pwd' });
-    expect(login.status).toBeLessThan(500);
-    for (const q of ['__proto__.x:1', 'constructor.prototype.x:1', '_exists_:__proto__', 'app_metadata.__proto__.isAdmin:true']) {
-      const res = await t.http.get('/api/v2/users').query({ q }).set('Authorization', `Bearer ${management}`);
-      expect(res.status).toBeLessThan(500);
+    // Own keys named after Object.prototype members are ordinary, searchable data; the prototype is not.
+    const auth = { Authorization: `Bearer ${management}` };
+    const all = (await t.http.get('/api/v2/users').set(auth).expect(200)).body as { user_id: string }[];
+    const search = async (q: string) => {
+      const res = await t.http.get('/api/v2/users').query({ q }).set(auth);
+      expect(res.status, q).toBe(200);
       expectClean();
+      return res.body as unknown;
+    };
+    expect(await search('__proto__.x:1')).toEqual([]);
+    expect(await search('constructor.prototype.x:1')).toEqual([]);
+    expect(await search('app_metadata.__proto__.isAdmin:true')).toEqual([]);
+    expect(await search('app_metadata.constructor.prototype.x:1')).toEqual(all.filter((u) => [created.body.user_id, id].includes(u.user_id)));
+
+    // The same patch reaches rules as plain data: the `echo` tenant's rule copies the user it gets into the token.
+    const echoUsers = (await t.http.get('/__emulator/users?tenant=echo').expect(200)).body as { user_id: string; email: string }[];
+    const echoId = echoUsers.find((u) => u.email === 'user@example.com')!.user_id;
+    await t.http.patch(`/__emulator/users/${encodeURIComponent(echoId)}?tenant=echo`).set('Content-Type', 'application/json').send(`{"app_metadata":${polluting}}`).expect(200);
+    const login = await t.http.post('/echo/oauth/token').send({ ...TRUSTED, grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API }).expect(200);
+    expect(Object.keys(login.body).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type']);
+    const seen = decode(login.body.access_token as string)['https://example.com/user'] as Record<string, unknown>;
+    expect(seen.app_metadata).toEqual({ some_app_metadata: 'another value', constructor: { prototype: { x: 1, isAdmin: true } }, plan: 'gold' });
+    expect(seen.user_metadata).toEqual({ some_user_metadata: 'value' });
+    expect(seen.x).toBeUndefined();
+    expect(seen.isAdmin).toBeUndefined();
+  });
+
+  // src/management/query.ts reads fields with a plain property lookup, so a name Object.prototype has
+  // (`__proto__`, `constructor`, `toString`) "exists" on every user and `_exists_:` matches them all.
+  it.fails('a search for a field named after an Object.prototype member finds no user', async () => {
+    const { access_token: management } = (await t.http.post('/oauth/token').send({ ...TRUSTED, grant_type: 'client_credentials', audience: `${t.url}/api/v2/` }).expect(200)).body as { access_token: string };
+    for (const q of ['_exists_:__proto__', '_exists_:constructor', 'toString:function*']) {
+      const res = await t.http.get('/api/v2/users').query({ q }).set('Authorization', `Bearer ${management}`);
+      expect(res.status, q).toBe(200);
+      expect(res.body, q).toEqual([]);
     }
   });
 
   it('query strings and bodies of the other control-plane routes', async () => {
-    for (const q of ['?tenant=__proto__', '?tenant=constructor', '?__proto__[tenant]=dev', '?tenant[]=dev']) {
-      expect((await t.http.get(`/__emulator/users${q}`)).status).toBeLessThan(500);
-      expect((await t.http.get(`/__emulator/journal${q}`)).status).toBeLessThan(500);
+    // Prototype names are not tenants; a bracketed or indexed key is not `tenant` (the default tenant answers).
+    for (const name of ['__proto__', 'constructor']) {
+      const res = await t.http.get(`/__emulator/users?tenant=${name}`);
+      expect(res.status, name).toBe(404);
+      expect(res.body, name).toEqual({ error: 'inexistent_tenant', error_description: `No tenant named "${name}".` });
     }
-    for (const body of [polluting, '{"client":"trusted-app","__proto__":{"user":"user@example.com"},"constructor":{"prototype":{"audience":"x"}}}']) {
-      expect((await t.http.post('/__emulator/tokens').set('Content-Type', 'application/json').send(body)).status).toBeLessThan(500);
-      expect((await t.http.post('/__emulator/clock').set('Content-Type', 'application/json').send(body)).status).toBeLessThan(500);
+    const defaultUsers = (await t.http.get('/__emulator/users').expect(200)).body as unknown[];
+    for (const q of ['?__proto__[tenant]=echo', '?tenant[]=echo']) expect((await t.http.get(`/__emulator/users${q}`).expect(200)).body, q).toEqual(defaultUsers);
+
+    // The journal takes no query: every form lists the one request made since it was cleared.
+    await t.http.delete('/__emulator/journal').expect(204);
+    await t.http.get('/.well-known/jwks.json').expect(200);
+    const journal = (await t.http.get('/__emulator/journal').expect(200)).body as { path: string }[];
+    expect(journal.map((e) => e.path)).toEqual(['/.well-known/jwks.json']);
+    for (const q of ['?tenant=__proto__', '?tenant=constructor', '?__proto__[tenant]=dev', '?tenant[]=dev']) expect((await t.http.get(`/__emulator/journal${q}`).expect(200)).body, q).toEqual(journal);
+    expectClean();
+
+    // A `__proto__` client or user and a `constructor.prototype` audience are not parameters.
+    const mint = (body: string) => t.http.post('/__emulator/tokens').set('Content-Type', 'application/json').send(body);
+    expect((await mint(polluting).expect(400)).body).toEqual({ error: 'invalid_request', error_description: 'Missing required parameter: client' });
+    expect((await mint('{"client":"trusted-app","__proto__":{"user":"user@example.com"},"constructor":{"prototype":{"audience":"x"}}}').expect(400)).body).toEqual({
+      error: 'invalid_request',
+      error_description: 'A client-credentials token needs an audience (or a tenant default_audience).',
+    });
+    expectClean();
+
+    // Nor are they clock changes: a frozen clock stays where it is.
+    const frozen = { now: '2030-01-01T00:00:00.000Z', frozen: true };
+    expect((await t.http.post('/__emulator/clock').send({ freeze: frozen.now }).expect(200)).body).toEqual(frozen);
+    for (const body of [polluting, '{"__proto__":{"advance":60000},"constructor":{"prototype":{"unfreeze":true}}}']) {
+      expect((await t.http.post('/__emulator/clock').set('Content-Type', 'application/json').send(body).expect(200)).body, body).toEqual(frozen);
       expectClean();
     }
   });
@@ -342,10 +394,15 @@ ${userExtra}`;
     expect(Object.getOwnPropertyDescriptor(config.tenants[0]!.clients[0]!.client_metadata, 'constructor')?.value).toBe('y');
   });
 
-  it('a record value that is not a string is refused with a clear error, even under __proto__', () => {
-    // (Today a `__proto__` key directly in such a map is dropped without a word; refusing it would be fine too.)
-    expect(refusedOrClean(yaml('    rules_configuration: { __proto__: { x: 1 } }\n'), 'tenants[0].rules_configuration.__proto__')).toMatch(/refused|loaded/);
+  it('a record value that is not a string is refused with a clear error, even under constructor', () => {
     expect(refusedOrClean(yaml('    secrets:\n      constructor: { prototype: { x: 1 } }\n'), 'tenants[0].secrets.constructor')).toBe('refused');
+  });
+
+  // Both YAML parsers keep `__proto__` as an own key, but the schema's record (zod's z.record, in
+  // src/config/schema.ts) drops it without a word: this loads with an empty rules_configuration, a mistake
+  // neither reported nor kept.
+  it.fails('a record value that is not a string is refused with a clear error under __proto__ too', () => {
+    expect(refusedOrClean(yaml('    rules_configuration: { __proto__: { x: 1 } }\n'), 'tenants[0].rules_configuration.__proto__')).toBe('refused');
   });
 
   it('createEmulator refuses a config file with __proto__ in a strict place, and serves one with it in metadata', async () => {

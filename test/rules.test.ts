@@ -183,9 +183,7 @@ describe('what a rule receives', () => {
   });
 
   // Reference §8.1: "Rules are concatenated into one webtask" and `global` is kept per container, so a helper a
-  // first rule puts on `global` is there for the next rule (a common pattern). Each rule file gets its own vm
-  // context in src/extensions/sandbox-worker.js, hence its own `global`: the second rule throws
-  // "global.shout is not a function" and the login fails with 403 access_denied.
+  // first rule puts on `global` is there for the next rule (a common pattern): a tenant's rules share one vm context.
   it('`global` is shared between rules (a helper defined by one rule is usable by the next)', async () => {
     const res = await password('global', { scope: 'read:sample' });
     expect(res.body).not.toHaveProperty('error');
@@ -246,8 +244,8 @@ describe('a rule that fails the login (reference §3, §8.1)', () => {
     ['error', 'callback(new Error(m))', 403, { error: 'access_denied', error_description: 'Only gold plans may use the password grant' }],
     ['string-error', "callback('m')", 403, { error: 'access_denied', error_description: 'the string form of an error' }],
     ['throws', 'a thrown exception', 403, { error: 'access_denied', error_description: "Cannot read properties of undefined (reading 'plan')" }],
-    ['timeout', 'a callback never called (over extension_timeout_ms)', 403, { error: 'access_denied', error_description: 'Request to Webtask exceeded allowed execution time' }],
-    ['redirect', 'context.redirect = {url}', 403, { error: 'interaction_required', error_description: 'Redirect rules are not supported in this flow' }],
+    ['timeout', 'a callback never called (over extension_timeout_ms)', 403, { error: 'access_denied', error_description: 'Request to Webtask exceeded allowed execution time' }], // emulator's status (NOTE(emulator) in src/extensions/run-user-extensions.ts)
+    ['redirect', 'context.redirect = {url}', 403, { error: 'interaction_required', error_description: 'Redirect rules are not supported in this flow' }], // emulator's status and wording (NOTE(emulator) in src/extensions/run-user-extensions.ts)
   ])('%s: %s → %i', async (name, _how, status, body) => {
     const res = await password(name, { scope: 'openid read:sample' }).expect(status);
     expect(res.body).toEqual(body);
@@ -266,7 +264,7 @@ describe('a rule that fails the login (reference §3, §8.1)', () => {
   it('context.multifactor = {provider: "any"} → 403 mfa_required with an mfa_token', async () => {
     const res = await password('multifactor', { scope: 'openid read:sample' }).expect(403);
     expect(Object.keys(res.body)).toEqual(['error', 'error_description', 'mfa_token']);
-    expect(res.body).toEqual({ error: 'mfa_required', error_description: 'Multifactor authentication required', mfa_token: expect.any(String) });
+    expect(res.body).toEqual({ error: 'mfa_required', error_description: 'Multifactor authentication required', mfa_token: expect.any(String) }); // emulator's status (NOTE(emulator) in src/extensions/run-user-extensions.ts)
     expect(res.body.mfa_token).not.toBe('');
   });
 
@@ -305,8 +303,7 @@ describe('claims a rule may not set (reference §5.5)', () => {
     );
   });
 
-  // src/extensions/run-user-extensions.ts setClaims() skips every `scope` key before the restricted-claim check
-  // (meant for context.accessToken.scope, the scope override), so `context.idToken.scope = …` is dropped silently.
+  // On the access token `scope` is the scope override; on the ID token it is a restricted claim like `aud`.
   it('warns about `scope` set on the ID token as it does for the other restricted claims', async () => {
     const before = logsOf('restricted', 'warn').length;
     await password('restricted', { scope: 'openid read:sample' }).expect(200);
@@ -324,8 +321,7 @@ describe('claims a rule may not set (reference §5.5)', () => {
     expect(decode(withEmail.body.id_token)).toMatchObject({ email: 'rule@example.com', email_verified: false, 'https://example.com/always': true });
   });
 
-  // Reference §4: the scope filter applies "to the ID token, /userinfo and the access token". src/grants/issue-tokens.ts
-  // filters only the ID token's extension claims with releasedBy(); the access token takes draft.accessToken as is.
+  // Reference §4: the scope filter applies "to the ID token, /userinfo and the access token".
   it('drops a standard claim (`email`) set on the access token when the `email` scope was not granted', async () => {
     const res = await password('email-claim', { scope: 'openid profile read:sample' }).expect(200);
     expect(decode(res.body.access_token)).not.toHaveProperty('email');

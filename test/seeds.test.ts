@@ -253,8 +253,6 @@ describe('seed 003: execute the Resource Owner Password grant', () => {
     const info = await t.http.get('/userinfo').set('Authorization', `Bearer ${String(withOpenid.body.access_token)}`).expect(200);
     expect(info.body).toMatchObject({ sub: claims.sub, name: 'Example Employee', email: 'user@example.com' });
   });
-
-  it.skip('GET https://someapi.com/api with the access token: the user’s own API, not the emulator', () => {});
 });
 
 describe('the seed requests with the real curl binary', () => {

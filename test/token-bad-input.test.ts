@@ -18,33 +18,34 @@ describe('/oauth/token bad input', () => {
 
   it('an unsupported grant type', async () => {
     const res = await t.http.post('/oauth/token').send({ grant_type: 'urn:nope', ...TRUSTED }).expect(400);
-    expect(res.body).toEqual({ error: 'unsupported_grant_type', error_description: 'Unsupported grant type: urn:nope' });
+    expect(res.body).toEqual({ error: 'unsupported_grant_type', error_description: 'Unsupported grant type: urn:nope' }); // emulator's wording (NOTE(emulator) in src/endpoints/token.ts)
   });
 
   it('malformed JSON, a JSON array and invalid UTF-8', async () => {
     const send = (body: string | Buffer) => t.http.post('/oauth/token').set('Content-Type', 'application/json').send(body);
-    expect((await send('{"grant_type":').expect(400)).body).toEqual(invalid('Malformed JSON body'));
-    expect((await send('["password"]').expect(400)).body).toEqual(invalid('The JSON body must be an object'));
+    expect((await send('{"grant_type":').expect(400)).body).toEqual(invalid('Malformed JSON body')); // emulator's wording (NOTE(emulator) in src/http/body.ts)
+    expect((await send('["password"]').expect(400)).body).toEqual(invalid('The JSON body must be an object')); // emulator's wording (NOTE(emulator) in src/http/body.ts)
     const bad = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x3a, 0x31, 0x7d]);
     const res = await fetch(`${t.url}/oauth/token`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: bad });
     expect(res.status).toBe(400);
-    expect(await res.json()).toEqual(invalid('The request body is not valid UTF-8'));
+    expect(await res.json()).toEqual(invalid('The request body is not valid UTF-8')); // emulator's wording (NOTE(emulator) in src/http/body.ts)
   });
 
   it('an unsupported content type', async () => {
     const res = await t.http.post('/oauth/token').set('Content-Type', 'text/plain').send('grant_type=password').expect(400);
-    expect(res.body).toEqual(invalid('Unsupported content type: send application/json or application/x-www-form-urlencoded'));
+    expect(res.body).toEqual(invalid('Unsupported content type: send application/json or application/x-www-form-urlencoded')); // emulator's wording (NOTE(emulator) in src/http/body.ts)
   });
 
   it('a repeated form parameter', async () => {
     const res = await t.http.post('/oauth/token').type('form').send('grant_type=password&grant_type=client_credentials').expect(400);
-    expect(res.body).toEqual(invalid('Parameter must not be repeated: grant_type'));
+    expect(res.body).toEqual(invalid('Parameter must not be repeated: grant_type')); // emulator's wording (NOTE(emulator) in src/http/body.ts)
   });
 
   it('objects and arrays where strings belong; scope as an array is accepted', async () => {
     const res = await t.http.post('/oauth/token').send({ grant_type: 'password', username: { $ne: 1 }, password: 'x', ...TRUSTED }).expect(400);
-    expect(res.body).toEqual(invalid('Invalid value for parameter: username (expected a string)'));
+    expect(res.body).toEqual(invalid('Invalid value for parameter: username (expected a string)')); // emulator's wording (NOTE(emulator) in src/oauth/params.ts)
     const scope = await t.http.post('/oauth/token').send({ grant_type: 'client_credentials', ...TRUSTED, audience: API, scope: [1] }).expect(400);
+    // Auth0's wording, but Auth0 lists it under 400 invalid_scope (reference §3), not invalid_request.
     expect(scope.body).toEqual(invalid('Scope must be an array or a string'));
     const ok = await t.http.post('/oauth/token').send({ grant_type: 'client_credentials', ...TRUSTED, audience: API, scope: ['read:sample'] }).expect(200);
     expect(ok.body.scope).toBe('read:sample');
@@ -64,9 +65,9 @@ describe('/oauth/token bad input', () => {
 
   it('a wrong method is 405 with Allow; an unknown path is 404', async () => {
     const res = await t.http.get('/oauth/token').expect(405);
-    expect(res.body).toEqual({ error: 'method_not_allowed', error_description: 'Method not allowed; use POST' });
+    expect(res.body).toEqual({ error: 'method_not_allowed', error_description: 'Method not allowed; use POST' }); // emulator's wording (NOTE(emulator) in src/oauth/errors.ts)
     expect(res.headers.allow).toBe('POST');
-    expect((await t.http.get('/nope').expect(404)).body).toEqual({ error: 'not_found', error_description: 'Not found: GET /nope' });
+    expect((await t.http.get('/nope').expect(404)).body).toEqual({ error: 'not_found', error_description: 'Not found: GET /nope' }); // emulator's wording (NOTE(emulator) in src/http/unmatched.ts)
   });
 
   it('never answers a 5xx or leaks a stack for odd requests', async () => {

@@ -82,7 +82,7 @@ describe('tenant URLs', () => {
     const globex = await m.http.get('/globex/.well-known/jwks.json').expect(200);
     expect(acme.body.keys[0].kid).not.toBe(globex.body.keys[0].kid);
     const root = await m.http.get('/.well-known/openid-configuration').expect(404);
-    expect(root.body).toEqual({ error: 'not_found', error_description: 'No tenant at /.well-known/openid-configuration. Tenants are served at /acme/, /globex/' });
+    expect(root.body).toEqual({ error: 'not_found', error_description: 'No tenant at /.well-known/openid-configuration. Tenants are served at /acme/, /globex/' }); // emulator's wording (NOTE(emulator) in src/http/tenant.ts)
   });
 
   it('uses a tenant’s fixed issuer in discovery and tokens', async () => {
