@@ -24,8 +24,7 @@ const SHARES = {
   wire: 0.2,
   'control plane': 0.06,
   'management api': 0.06,
-  'forged tokens': 0.12,
-  'forged tokens (fixed management api)': 0.08,
+  'forged tokens': 0.2,
 } as const;
 export type PropertyName = keyof typeof SHARES;
 

@@ -1190,6 +1190,11 @@ function predictManagement(method: string, route: string, query: string, token: 
   }
   if (!MANAGEMENT_METHODS[route]?.includes(method)) return undefined;
   if (token === 'none') return { label: 'management: no token', status: 401, json: { statusCode: 401, error: 'Unauthorized', message: 'Missing authentication' } };
+  // The root tenant's own user token is signed right but names another audience: Auth0's "Bad audience: <aud>".
+  if (token === 'access' && prefix === '') {
+    const aud = decode(tokens.access[0]!).aud as string[];
+    return { label: 'management: foreign token', status: 401, json: { statusCode: 401, error: 'Unauthorized', message: `Bad audience: ${aud.join(' ')}` } };
+  }
   if (token !== 'own') return { label: 'management: foreign token', status: 401, json: { statusCode: 401, error: 'Unauthorized', message: 'Invalid token' } };
   if (method === 'GET' && query === '' && route !== '/users-by-email') return { label: `management: listed ${prefix || '/'}`, status: 200, json: expect.any(Array) };
   return undefined;
