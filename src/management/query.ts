@@ -10,7 +10,8 @@ type Predicate = (user: Auth0User) => boolean;
 
 function field(user: Auth0User, path: string): unknown {
   if (path === 'identities.connection') return user.identities.map((i) => i.connection);
-  return path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), user);
+  // Own properties only: `_exists_:constructor` must not find what every object inherits.
+  return path.split('.').reduce<unknown>((v, k) => (v !== null && typeof v === 'object' && Object.hasOwn(v, k) ? (v as Record<string, unknown>)[k] : undefined), user);
 }
 
 function matches(value: unknown, expected: string): boolean {
