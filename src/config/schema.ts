@@ -27,6 +27,18 @@ export const RESERVED_TENANT_NAMES = ['oauth', 'userinfo', 'api', 'authorize', '
 const nonEmpty = z.string().min(1, 'expected a non-empty string');
 const stringList = z.array(nonEmpty);
 
+/**
+ * A free-form map (metadata, configuration, secrets). zod's records drop a `__proto__` key without a word,
+ * and a JavaScript object cannot hold one as an ordinary key anyway: it is refused, at its line.
+ */
+const map = <V extends z.ZodType>(value: V) =>
+  z.preprocess((input, ctx) => {
+    if (input !== null && typeof input === 'object' && Object.hasOwn(input, '__proto__')) {
+      ctx.issues.push({ code: 'custom', path: ['__proto__'], message: '"__proto__" cannot be a key here (JavaScript objects cannot keep it)', input });
+    }
+    return input;
+  }, z.record(z.string(), value));
+
 // Auth0's Management API keeps API scopes as [{value, description}]; a plain string is accepted too.
 const apiScope = z.union([nonEmpty, z.strictObject({ value: nonEmpty, description: z.string().optional() })]);
 
@@ -52,7 +64,7 @@ export const clientSchema = z.strictObject({
     .describe('How the client authenticates at /oauth/token. Default: `none` for spa/native, else `client_secret_post`.'),
   grant_types: z.array(z.enum(GRANT_TYPES)).optional().describe("The grants this client may use. Default: Auth0's defaults for the app_type."),
   // Auth0 keeps client_metadata as string → string (max 10 keys of 255 chars); values must be strings.
-  client_metadata: z.record(z.string(), z.string()).default({}),
+  client_metadata: map(z.string()).default({}),
   jwt_configuration: z
     .strictObject({
       lifetime_in_seconds: z.int().min(1).max(2_592_000).default(36_000),
@@ -78,7 +90,7 @@ export const clientGrantSchema = z.strictObject({
   scope: stringList.default([]).describe('The scopes client credentials may get for this API.'),
 });
 
-const metadata = z.record(z.string(), z.unknown());
+const metadata = map(z.unknown());
 /** One frozen `{}` for every user without metadata (100,000 users: 200,000 empty objects otherwise). */
 const NO_METADATA: Record<string, unknown> = Object.freeze({});
 
@@ -143,7 +155,7 @@ export const tenantSchema = z.strictObject({
   /** Classic rules: one file or a list, run in order on the password, password-realm and refresh grants. */
   rules: fileList.default([]),
   /** The rules' `configuration` object (Auth0's Rules settings): string values. */
-  rules_configuration: z.record(z.string(), z.string()).default({}),
+  rules_configuration: map(z.string()).default({}),
   /** Webtask-style hooks, one per extensibility point. */
   hooks: z
     .strictObject({
@@ -159,7 +171,7 @@ export const tenantSchema = z.strictObject({
     })
     .default({ 'post-login': [], 'credentials-exchange': [] }),
   /** `context.webtask.secrets` for hooks and `event.secrets` for Actions. */
-  secrets: z.record(z.string(), z.string()).default({}),
+  secrets: map(z.string()).default({}),
   /** How long one run of extension code may take, in milliseconds (Auth0 allows 20 s). */
   extension_timeout_ms: z.int().min(50).max(60_000).default(5_000),
 });
