@@ -45,8 +45,8 @@ describe('/oauth/token bad input', () => {
     const res = await t.http.post('/oauth/token').send({ grant_type: 'password', username: { $ne: 1 }, password: 'x', ...TRUSTED }).expect(400);
     expect(res.body).toEqual(invalid('Invalid value for parameter: username (expected a string)')); // emulator's wording (NOTE(emulator) in src/oauth/params.ts)
     const scope = await t.http.post('/oauth/token').send({ grant_type: 'client_credentials', ...TRUSTED, audience: API, scope: [1] }).expect(400);
-    // Auth0's wording, but Auth0 lists it under 400 invalid_scope (reference §3), not invalid_request.
-    expect(scope.body).toEqual(invalid('Scope must be an array or a string'));
+    // Auth0's error table (reference §3): 400 invalid_scope.
+    expect(scope.body).toEqual({ error: 'invalid_scope', error_description: 'Scope must be an array or a string' });
     const ok = await t.http.post('/oauth/token').send({ grant_type: 'client_credentials', ...TRUSTED, audience: API, scope: ['read:sample'] }).expect(200);
     expect(ok.body.scope).toBe('read:sample');
   });

@@ -2,7 +2,7 @@
  * Request parameters, as one flat string map with no prototype (so `__proto__` or `constructor` in a body
  * is an ordinary, ignored key). Guards read as assertions and throw Auth0's errors.
  */
-import { InvalidRequest } from './errors.js';
+import { InvalidRequest, InvalidScope } from './errors.js';
 
 export type Params = Readonly<Record<string, string | undefined>>;
 
@@ -22,7 +22,8 @@ export function toParams(entries: Iterable<[string, unknown]>): Params {
     else if (typeof value === 'number' || typeof value === 'boolean') params[key] = String(value);
     else if (value === null || value === undefined) continue;
     else if (key === 'scope' && Array.isArray(value) && value.every((s) => typeof s === 'string')) params[key] = value.join(' ');
-    else if (key === 'scope') throw new InvalidRequest('Scope must be an array or a string');
+    // Auth0's error table lists this text under 400 invalid_scope.
+    else if (key === 'scope') throw new InvalidScope('Scope must be an array or a string');
     // NOTE(emulator): the description for a non-string parameter is ours; Auth0's is not documented.
     else throw new InvalidRequest(`Invalid value for parameter: ${key} (expected a string)`);
   }
