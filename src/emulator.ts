@@ -390,6 +390,7 @@ export class Emulator {
 
   async #reloadOnce(): Promise<ReloadEvent> {
     const started = performance.now();
+    this.#watcher?.stampFiles();
     const previous = this.#configSnapshot;
     let event: ReloadEvent;
     try {

@@ -63,14 +63,6 @@ type Reloaded = Awaited<ReturnType<typeof setup>>['reloaded'];
 const ok = (e: ReloadEvent) => e.ok;
 const refused = (e: ReloadEvent) => !e.ok;
 
-/**
- * The emulator's watcher (chokidar, src/config/watch.ts) drops a `change` of a file that comes within 50 ms of
- * the previous one it reported for that file (a per-path throttle): such a save is lost, not delayed, and the
- * old content keeps serving (a bug). A reload event comes at least 40 ms (the debounce) after the change it
- * answers, so a test that saves the same file again right after it waits 50 ms first: a wait that only grows
- * on a slow machine, not a bound on how fast anything must be.
- */
-const pastWatcherThrottle = () => new Promise((r) => setTimeout(r, 50));
 
 const newUserLogin = (t: TestEmulator) =>
   t.http.post('/oauth/token').send({ grant_type: 'http://auth0.com/oauth/grant-type/password-realm', realm: 'employees', username: 'new@corp.example', password: 'fresh', audience: API, ...TRUSTED });
@@ -98,7 +90,6 @@ describe('hot reload', () => {
         const partial = reloaded(refused);
         writeFileSync(file, text.slice(0, Math.floor(text.length / 2)));
         await partial;
-        await pastWatcherThrottle();
         writeFileSync(file, text);
       },
     ],
@@ -137,7 +128,6 @@ describe('hot reload', () => {
     await t.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, ...TRUSTED }).expect(200);
     expect((await newUserLogin(t)).status).toBe(403);
 
-    await pastWatcherThrottle();
     const recovered = reloaded(ok);
     writeFileSync(file, WITH_NEW_USER);
     expect(await recovered).toEqual({ ok: true, summary: 'dev: +1 user', ms: expect.any(Number) });
@@ -179,7 +169,6 @@ describe('hot reload', () => {
     expect(await changed).toEqual({ ok: true, summary: 'dev: ~extension code', ms: expect.any(Number) });
     expect(await claim()).toBe('two');
 
-    await pastWatcherThrottle();
     const refusal = reloaded(refused);
     writeFileSync(join(cfgDir, 'rules.js'), 'function (user, context, callback) {\n  context.accessToken[ = 1;\n}\n');
     const failed = await refusal;
