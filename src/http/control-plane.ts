@@ -19,7 +19,7 @@ import { MintError, type MintOptions } from '../grants/mint.js';
 import type { TokenResponse } from '../grants/types.js';
 import type { Auth0User } from '../model/user-profile.js';
 import { AccessDenied, InvalidRequest, MethodNotAllowed, NotFound, OAuthError } from '../oauth/errors.js';
-import type { Clock } from '../state/clock.js';
+import { checkedTime, type Clock } from '../state/clock.js';
 import type { JournalEntry } from '../state/journal.js';
 import { ChangeError, type UserInput, type UserPatch } from '../state/runtime-changes.js';
 import { readJsonBody } from './body.js';
@@ -74,15 +74,24 @@ function strings(body: Record<string, unknown>, ...names: string[]): void {
   for (const name of names) if (body[name] !== undefined && typeof body[name] !== 'string') throw new InvalidRequest(`${name} must be a string`);
 }
 
-/** Applies `{unfreeze?, freeze?, set?, advance?, reset?}` in that order. Out-of-range times are RangeErrors. */
+/**
+ * Applies `{unfreeze?, freeze?, set?, advance?, reset?}` in that order. Every value is checked first (types, then
+ * the clock's range, a RangeError), so a refused request changes nothing.
+ */
 function applyClock(clock: Clock, body: Record<string, unknown>): void {
+  const freezeAt = body.freeze === undefined || typeof body.freeze === 'boolean' ? undefined : time(body.freeze, 'freeze');
+  const setTo = body.set === undefined ? undefined : time(body.set, 'set');
+  if (body.advance !== undefined && (typeof body.advance !== 'number' || !Number.isFinite(body.advance))) throw new InvalidRequest('advance must be a number of milliseconds');
+  const advance = body.advance as number | undefined;
+  if (freezeAt !== undefined) checkedTime(freezeAt);
+  if (setTo !== undefined) checkedTime(setTo);
+  if (advance !== undefined) checkedTime((setTo ?? freezeAt ?? clock.now()) + advance);
+
   if (body.unfreeze === true) clock.unfreeze();
-  if (body.freeze !== undefined && body.freeze !== false) clock.freeze(body.freeze === true ? undefined : time(body.freeze, 'freeze'));
-  if (body.set !== undefined) clock.set(time(body.set, 'set'));
-  if (body.advance !== undefined) {
-    if (typeof body.advance !== 'number' || !Number.isFinite(body.advance)) throw new InvalidRequest('advance must be a number of milliseconds');
-    clock.advance(body.advance);
-  }
+  if (body.freeze === true) clock.freeze();
+  else if (freezeAt !== undefined) clock.freeze(freezeAt);
+  if (setTo !== undefined) clock.set(setTo);
+  if (advance !== undefined) clock.advance(advance);
   if (body.reset === true) clock.reset();
 }
 
