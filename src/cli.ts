@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatBanner, formatExtensionLine, formatLogLine } from './cli-format.js';
+import { formatBanner, formatDroppedLine, formatExtensionLine, formatLogLine } from './cli-format.js';
 import type { ExtensionLogEntry } from './extensions/sandbox.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { SCHEMA_PATH, STARTER_CONFIG, STARTER_RULE } from './init-templates.js';
@@ -295,6 +295,11 @@ async function logs(values: ReturnType<typeof parse>['values']): Promise<void> {
   } catch {
     fail(`Cannot reach an emulator at ${base}. Is it running? Name it with --port and --host.`);
   }
+  if (res.status === 404 && values.tenant) {
+    // An unknown tenant: the emulator names the ones it serves.
+    const body = (await res.json().catch(() => ({}))) as { error?: string; error_description?: string };
+    if (body.error === 'inexistent_tenant') fail(`Cannot follow logs: ${body.error_description}`);
+  }
   if (!res.ok || !res.body) fail(`${base} did not offer a log stream (HTTP ${res.status}). Is it an auth-emulator?`);
   process.on('SIGINT', () => process.exit(0));
   console.error(`Following extension logs of ${base}${values.tenant ? ` (tenant ${values.tenant})` : ''}. Ctrl-C to stop.`);
@@ -307,9 +312,11 @@ async function logs(values: ReturnType<typeof parse>['values']): Promise<void> {
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const event = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        for (const line of event.split('\n')) {
-          if (line.startsWith('data: ')) console.log(formatExtensionLine(JSON.parse(line.slice(6)) as ExtensionLogEntry, logFormat));
-        }
+        const lines = event.split('\n');
+        const data = lines.find((line) => line.startsWith('data: '))?.slice(6);
+        if (data === undefined) continue;
+        if (lines.includes('event: dropped')) console.log(formatDroppedLine((JSON.parse(data) as { dropped: number }).dropped, logFormat));
+        else console.log(formatExtensionLine(JSON.parse(data) as ExtensionLogEntry, logFormat));
       }
     }
   } catch {

@@ -346,6 +346,14 @@ describe('/__emulator/journal', () => {
   });
 });
 
+describe('GET /__emulator/logs', () => {
+  it('answers 404 inexistent_tenant, naming the tenants, for an unknown ?tenant=', async () => {
+    const res = await t.http.get('/__emulator/logs?tenant=nosuch');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: 'inexistent_tenant', error_description: 'No tenant named "nosuch". This emulator serves: dev.' });
+  });
+});
+
 describe('POST /__emulator/tokens', () => {
   const mint = (body: unknown) => t.http.post('/__emulator/tokens').send(body as object);
 

@@ -9,14 +9,15 @@
  *   GET    /__emulator/clock                      {now, frozen}     POST  {freeze?, unfreeze?, set?, advance?}
  *   GET    /__emulator/journal                    recent requests   DELETE clear it
  *   POST   /__emulator/tokens                     mint (JSON: tenant?, client, user?, audience?, scope?, expiresIn?, notBefore?)
- *   GET    /__emulator/logs[?tenant=]             extension output, as server-sent events
+ *   GET    /__emulator/logs[?tenant=]             extension output, as server-sent events; a reader that falls
+ *                                                 behind misses events and is told how many (`event: dropped`)
  */
-import { PassThrough } from 'node:stream';
 import { Router } from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { ExtensionLogEntry } from '../extensions/sandbox.js';
 import { MintError, type MintOptions } from '../grants/mint.js';
 import type { TokenResponse } from '../grants/types.js';
+import type { Snapshot } from '../model/snapshot.js';
 import type { Auth0User } from '../model/user-profile.js';
 import { AccessDenied, InvalidRequest, MethodNotAllowed, NotFound, OAuthError } from '../oauth/errors.js';
 import { checkedTime, type Clock } from '../state/clock.js';
@@ -25,12 +26,14 @@ import { ChangeError, type UserInput, type UserPatch } from '../state/runtime-ch
 import { readJsonBody } from './body.js';
 import { throwIfUnmatched } from './unmatched.js';
 import { CONTROL_PREFIX, isControlPath } from './control-path.js';
+import { EventStream } from './event-stream.js';
 
 const HEARTBEAT_MS = 15_000;
 
 /** What the control plane needs from the emulator (it implements this). */
 export interface ControlBackend {
   readonly clock: Clock;
+  readonly snapshot: Snapshot;
   readonly journal: JournalEntry[];
   reset(): void;
   clearJournal(): void;
@@ -157,23 +160,25 @@ export function controlPlane(backend: ControlBackend) {
 
   router.get('/logs', (ctx) => {
     const tenant = tenantOf(ctx);
-    const stream = new PassThrough();
+    const tenants = [...backend.snapshot.tenants.keys()];
+    if (tenant !== undefined && !tenants.includes(tenant)) {
+      throw new OAuthError(404, 'inexistent_tenant', `No tenant named "${tenant}". This emulator serves: ${tenants.join(', ')}.`);
+    }
     ctx.req.socket.setTimeout(0);
-    ctx.set('Content-Type', 'text/event-stream; charset=utf-8');
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.set('X-Accel-Buffering', 'no');
+    // Written here rather than through koa, so that back-pressure reaches the stream (event-stream.ts).
     ctx.status = 200;
-    ctx.body = stream;
-    stream.write(': auth-emulator extension logs\n\n');
+    ctx.respond = false;
+    ctx.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
+    const stream = new EventStream(ctx.res);
+    stream.comment('auth-emulator extension logs');
     const unsubscribe = backend.onExtensionLog((entry) => {
-      if (tenant === undefined || entry.tenant === tenant) stream.write(`data: ${JSON.stringify(entry)}\n\n`);
+      if (tenant === undefined || entry.tenant === tenant) stream.send(JSON.stringify(entry));
     });
-    const heartbeat = setInterval(() => stream.write(': ping\n\n'), HEARTBEAT_MS);
+    const heartbeat = setInterval(() => stream.comment('ping'), HEARTBEAT_MS);
     heartbeat.unref();
-    ctx.req.socket.once('close', () => {
+    ctx.res.once('close', () => {
       unsubscribe();
       clearInterval(heartbeat);
-      stream.end();
     });
   });
 
