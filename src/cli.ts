@@ -35,7 +35,7 @@ Usage
 Options
   -c, --config <file>      config file (default ./${DEFAULT_CONFIG}; without one, a built-in demo)
   -p, --port <n>           port (default 4400, env AUTH_EMULATOR_PORT)
-      --host <addr>        interface to bind (default 127.0.0.1, env AUTH_EMULATOR_HOST)
+      --host <addr>        interface to bind (default: the loopback, 127.0.0.1 and ::1; env AUTH_EMULATOR_HOST)
       --state-dir <dir>    where keys and refresh tokens are kept (default .auth-emulator/ beside the
                            config, or in the current folder for the built-in demo)
       --log-format <f>     text (default) or json (JSON lines on stdout; the banner goes to stderr)
@@ -152,7 +152,8 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   // With --log-format json, stdout carries only JSON lines; the banner goes to stderr.
   const say = logFormat === 'json' ? (line: string) => console.error(line) : (line: string) => console.log(line);
   const port = parsePort(values.port ?? (process.env.AUTH_EMULATOR_PORT || undefined));
-  const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || '127.0.0.1');
+  // Unset: the loopback, 127.0.0.1 and ::1 (see Emulator.listen).
+  const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || undefined);
   const { file, demo, builtIn } = configFile(values.config);
   if (!builtIn && existsSync(join(file, '..', SCHEMA_PATH))) writeSchema(join(file, '..'));
   const stateDir = resolve(values['state-dir'] ?? (builtIn ? '.auth-emulator' : join(file, '..', '.auth-emulator')));
@@ -199,9 +200,12 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   try {
     await emulator.listen(port, host);
   } catch (err) {
-    if (err instanceof PortInUseError) fail(`Port ${err.port} is already in use. Start on another port with --port <n> (or AUTH_EMULATOR_PORT=<n>).`);
+    if (err instanceof PortInUseError) {
+      const where = err.host === '::1' ? ' on ::1 (the IPv6 loopback) by another program' : '';
+      fail(`Port ${err.port} is already in use${where}. Start on another port with --port <n> (or AUTH_EMULATOR_PORT=<n>).`);
+    }
     const code = (err as NodeJS.ErrnoException).code;
-    fail(`Cannot listen on ${host}:${port} (${code ?? (err as Error).message}). Check --host and --port.`);
+    fail(`Cannot listen on ${host ?? '127.0.0.1'}:${port} (${code ?? (err as Error).message}). Check --host and --port.`);
   }
 
   const configLabel = builtIn ? `built-in demo (no ./${DEFAULT_CONFIG} here; this is the example config from README)` : file;

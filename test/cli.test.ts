@@ -420,6 +420,29 @@ describe('ports', () => {
     expect(await stop(p)).toEqual({ code: 0, signal: null });
   });
 
+  // Issue 10, friction: `curl -6 http://localhost:4400` was refused.
+  it('answers on the IPv6 loopback too (same port), and refuses a port another program holds on ::1', async () => {
+    const p = cli(['--port', '0', '--quiet'], { cwd: freshDir() });
+    const { port } = await ready(p);
+    expect((await fetch(`http://[::1]:${port}/.well-known/jwks.json`)).status).toBe(200);
+    expect(await stop(p)).toEqual({ code: 0, signal: null });
+
+    const v6 = createServer();
+    await new Promise<void>((r) => v6.listen(0, '::1', r));
+    const taken = (v6.address() as { port: number }).port;
+    try {
+      const r = await run(['--port', String(taken)], { cwd: freshDir() });
+      expect(r).toEqual({
+        code: 1,
+        signal: null,
+        stdout: '',
+        stderr: `Port ${taken} is already in use on ::1 (the IPv6 loopback) by another program. Start on another port with --port <n> (or AUTH_EMULATOR_PORT=<n>).\n`,
+      });
+    } finally {
+      await new Promise((r) => v6.close(r));
+    }
+  });
+
   it('an address that cannot be bound exits 1 with one line', async () => {
     // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address, so listen fails with EADDRNOTAVAIL.
     const r = await run(['--host', '192.0.2.1', '--port', '0'], { cwd: freshDir() });
