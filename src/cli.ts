@@ -3,8 +3,8 @@
  * The command line: argument parsing, the banner, signals and exit codes. The only module that touches
  * `process` and `console`; everything else is the programmatic API.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { formatBanner, formatDroppedLine, formatExtensionLine, formatLogLine } from './cli-format.js';
 import type { ExtensionLogEntry } from './extensions/sandbox.js';
@@ -24,13 +24,15 @@ const HELP = `auth-emulator ${VERSION}: a local, offline Auth0 look-alike
 Usage
   auth-emulator [start] [options]     serve the tenants of the config file
   auth-emulator check [--config F]    validate the config and exit 0 (valid) or 1
-  auth-emulator init                  write a commented starter auth.config.yaml and rules.js here
+  auth-emulator init                  write a commented starter auth.config.yaml, rules.js and the editor
+                                      schema (auth.config.schema.json) here
   auth-emulator schema                print the JSON Schema of auth.config.yaml
   auth-emulator logs [--tenant T]     follow what rules, hooks and Actions print in a running emulator
   auth-emulator token --client C [--tenant T] [--user U] [--audience A] [--scope S] [--id-token]
                       [--expires-in SECONDS] [--issuer URL] [--json]
                                       print a signed token from the tenant's kept key, no server needed
                                       (--port/--host name the emulator; default 127.0.0.1:4400)
+  auth-emulator help                  this help
 
 Options
   -c, --config <file>      config file (default ./${DEFAULT_CONFIG}; without one, a built-in demo)
@@ -155,6 +157,7 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   // Unset: the loopback, 127.0.0.1 and ::1 (see Emulator.listen).
   const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || undefined);
   const { file, demo, builtIn } = configFile(values.config);
+  // A schema init wrote beside the config follows this version.
   if (!builtIn && existsSync(join(file, '..', SCHEMA_PATH))) writeSchema(join(file, '..'));
   const stateDir = resolve(values['state-dir'] ?? (builtIn ? '.auth-emulator' : join(file, '..', '.auth-emulator')));
 
@@ -213,26 +216,39 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   if (logFormat === 'json') console.log(JSON.stringify({ time: new Date().toISOString(), event: 'ready', url: emulator.url }));
 }
 
-/** Keeps `.auth-emulator/auth.config.schema.json` in step with this version, for editors. */
+/** Keeps the editor schema beside the config (written by init) in step with this version. */
 function writeSchema(dir: string): void {
+  const file = join(dir, SCHEMA_PATH);
+  const text = `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
   try {
-    mkdirSync(join(dir, '.auth-emulator'), { recursive: true, mode: 0o700 });
-    writeFileSync(join(dir, SCHEMA_PATH), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
   } catch {
     // A read-only folder: editors lose autocompletion, nothing else.
   }
 }
 
+/**
+ * The command that started this process, to print one that works here: until auth-emulator is on npm,
+ * `npx auth-emulator` works only where it is installed (or inside its clone), `auth-emulator` after `npm link`.
+ */
+function selfCommand(): string {
+  if (process.env.npm_command === 'exec') return 'npx auth-emulator';
+  const script = process.argv[1] ?? 'auth-emulator';
+  return basename(script) === 'auth-emulator' ? 'auth-emulator' : `node ${relative(process.cwd(), script)}`;
+}
+
 function init(): void {
-  const files = { [DEFAULT_CONFIG]: STARTER_CONFIG, 'rules.js': STARTER_RULE };
+  const files = { [DEFAULT_CONFIG]: STARTER_CONFIG, 'rules.js': STARTER_RULE, [SCHEMA_PATH]: `${JSON.stringify(configJsonSchema(), null, 2)}\n` };
   const existing = Object.keys(files).filter((f) => existsSync(f));
-  if (existing.length > 0) fail(`Not overwriting ${existing.join(' and ')}: remove ${existing.length === 1 ? 'it' : 'them'} or run init in another folder.`);
+  if (existing.length > 0) {
+    const names = existing.length === 1 ? existing[0] : `${existing.slice(0, -1).join(', ')} and ${existing.at(-1)}`;
+    fail(`Not overwriting ${names}: remove ${existing.length === 1 ? 'it' : 'them'} or run init in another folder.`);
+  }
   for (const [name, content] of Object.entries(files)) writeFileSync(name, content, { flag: 'wx' });
-  writeSchema('.');
   console.log(
     [
-      `Wrote ${DEFAULT_CONFIG} and rules.js (editor schema: ${SCHEMA_PATH}).`,
-      'Start the emulator with: npx auth-emulator',
+      `Wrote ${DEFAULT_CONFIG}, rules.js and ${SCHEMA_PATH} (for editors: commit it with the config).`,
+      `Start the emulator with: ${selfCommand()}`,
       'Add .auth-emulator/ to .gitignore: it holds signing keys and refresh tokens.',
     ].join('\n'),
   );
@@ -340,4 +356,5 @@ else if (command === 'logs') await logs(values);
 else if (command === 'init') init();
 else if (command === 'token') await token(values);
 else if (command === 'schema') console.log(JSON.stringify(configJsonSchema(), null, 2));
+else if (command === 'help') console.log(HELP);
 else fail(`Unknown command "${command}". Run auth-emulator --help.`);

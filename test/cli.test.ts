@@ -596,6 +596,25 @@ describe('command line errors, --help, --version', () => {
   });
 });
 
+// Issue 10, friction: `auth-emulator help` answered "Unknown command", and README's list had no `token`.
+describe('auth-emulator help', () => {
+  it('prints the help, as --help does; README lists the same commands and options', async () => {
+    const dir = freshDir();
+    const [help, flag] = await Promise.all([run(['help'], { cwd: dir }), run(['--help'], { cwd: dir })]);
+    expect(help).toEqual({ code: 0, signal: null, stdout: flag.stdout, stderr: '' });
+    const body = help.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('  ') || line === '')
+      .map((line) => line.slice(2))
+      .join('\n')
+      .trim();
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = /## Command line\n\n```\n([\s\S]*?)\n```/.exec(readme)![1]!;
+    expect(block).toBe(body);
+    expect(block).toContain('auth-emulator token --client C');
+  });
+});
+
 describe('state across restarts', () => {
   it('keeps the signing key (mode 0600) and refresh tokens: old tokens verify against the new process', async () => {
     const dir = freshDir();
