@@ -308,6 +308,29 @@ describe('auth-emulator start', () => {
     expect(afterBanner.split('\n')).toEqual([expect.stringMatching(/^POST \/oauth\/token /), expect.stringMatching(/^POST \/dev\/oauth\/token /), '', 'Stopping...', '']);
   });
 
+  // Issue 10, friction: a blocked user's line said `unauthorized` and nothing more.
+  it('logs why a blocked user was refused, on the password and the refresh grant, without password or token', async () => {
+    const dir = freshDir();
+    const file = writeTemp(dir, 'auth.config.yaml', USER_CONFIG);
+    const p = cli(['-c', file, '-p', '0', '--no-watch'], { cwd: dir });
+    const { url } = await ready(p);
+    const login = { grant_type: 'password', username: 'user@example.com', password: USER_PASSWORD, audience: API, scope: 'offline_access', client_id: 'trusted-app', client_secret: CLIENT_SECRET };
+    const refreshToken = ((await (await postJson(`${url}/oauth/token`, login)).json()) as { refresh_token: string }).refresh_token;
+    const users = (await (await fetch(`${url}/__emulator/users`)).json()) as { user_id: string; email: string; identities: { connection: string }[] }[];
+    const user = users.find((u) => u.email === 'user@example.com' && u.identities[0]!.connection === 'Username-Password-Authentication')!;
+    expect((await fetch(`${url}/__emulator/users/${encodeURIComponent(user.user_id)}/block`, { method: 'POST' })).status).toBe(200);
+
+    expect((await postJson(`${url}/oauth/token`, login)).status).toBe(401);
+    await p.waitForStdout(new RegExp(`^POST /oauth/token dev password trusted-app 401 ${LOG_MS} unauthorized \\(user@example\\.com is blocked\\)$`, 'm'));
+    const refresh = await postJson(`${url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'trusted-app', client_secret: CLIENT_SECRET });
+    expect(refresh.status).toBe(403);
+    expect(await refresh.json()).toEqual({ error: 'invalid_grant', error_description: 'user is blocked' });
+    await p.waitForStdout(new RegExp(`^POST /oauth/token dev refresh_token trusted-app 403 ${LOG_MS} invalid_grant \\(user@example\\.com is blocked\\)$`, 'm'));
+
+    expect(await stop(p)).toEqual({ code: 0, signal: null });
+    for (const secret of [USER_PASSWORD, CLIENT_SECRET, refreshToken]) expect(p.stdout() + p.stderr()).not.toContain(secret);
+  });
+
   it('--log-format json prints one JSON object per request line; SIGTERM also exits 0', async () => {
     const dir = freshDir();
     const file = writeTemp(dir, 'auth.config.yaml', USER_CONFIG);
@@ -527,6 +550,16 @@ describe('auth-emulator check', () => {
         ),
       ),
     });
+  });
+
+  // Issue 10, friction: a config that is a directory crashed check and start with a stack trace (EISDIR).
+  it('exits 1 with one line when the config is a directory, for check and start', async () => {
+    const dir = freshDir();
+    mkdirSync(join(dir, 'auth.config.yaml'));
+    const [checked, started] = await Promise.all([run(['check'], { cwd: dir }), run(['--port', '0'], { cwd: dir })]);
+    const line = `Invalid config ${join(dir, 'auth.config.yaml')}: it is a directory, not a file\n`;
+    expect(checked).toEqual({ code: 1, signal: null, stdout: '', stderr: line });
+    expect(started).toEqual({ code: 1, signal: null, stdout: '', stderr: line });
   });
 
   it('exits 1 for a missing --config file', async () => {
