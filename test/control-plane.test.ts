@@ -3,6 +3,8 @@
  * reset, users, clock, journal and token minting; errors as `{error, error_description}` with 400/404/405.
  * Tokens are verified with jose against the JWKS the emulator serves.
  */
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { API, TRUSTED, decode, startEmulator, type TestEmulator } from './helpers.js';
@@ -351,6 +353,24 @@ describe('GET /__emulator/logs', () => {
     const res = await t.http.get('/__emulator/logs?tenant=nosuch');
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: 'inexistent_tenant', error_description: 'No tenant named "nosuch". This emulator serves: dev.' });
+  });
+
+  it('answers 400 (not a hang-up) when unparseable bytes follow the request, as node does for any path', async () => {
+    const socket = connect(Number(new URL(t.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.setEncoding('utf8').on('data', (d: string) => (received += d));
+    // A GET body without Content-Length is not part of the request: `{` starts the next one, which does not parse.
+    socket.write('GET /__emulator/logs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\r\n{"a":1}');
+    await once(socket, 'close');
+    expect(received).toBe('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  it('answers HEAD with the stream\'s headers, and ends', async () => {
+    const res = await fetch(`${t.url}/__emulator/logs`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await res.text()).toBe('');
   });
 });
 

@@ -164,21 +164,33 @@ export function controlPlane(backend: ControlBackend) {
     if (tenant !== undefined && !tenants.includes(tenant)) {
       throw new OAuthError(404, 'inexistent_tenant', `No tenant named "${tenant}". This emulator serves: ${tenants.join(', ')}.`);
     }
-    ctx.req.socket.setTimeout(0);
-    // Written here rather than through koa, so that back-pressure reaches the stream (event-stream.ts).
+    const headers = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' };
     ctx.status = 200;
+    if (ctx.method === 'HEAD') {
+      ctx.set(headers);
+      return;
+    }
+    ctx.req.socket.setTimeout(0);
+    // Written here rather than through koa, so that back-pressure reaches the stream (event-stream.ts). On the
+    // next turn of the loop: bytes after the request that do not parse (a GET with an unframed body) make node
+    // answer 400, which it can only do while nothing has been written.
     ctx.respond = false;
-    ctx.res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
-    const stream = new EventStream(ctx.res);
-    stream.comment('auth-emulator extension logs');
-    const unsubscribe = backend.onExtensionLog((entry) => {
-      if (tenant === undefined || entry.tenant === tenant) stream.send(JSON.stringify(entry));
-    });
-    const heartbeat = setInterval(() => stream.comment('ping'), HEARTBEAT_MS);
-    heartbeat.unref();
-    ctx.res.once('close', () => {
-      unsubscribe();
-      clearInterval(heartbeat);
+    const res = ctx.res;
+    setImmediate(() => {
+      // Gone already (its 'close' has fired): nothing to follow.
+      if (res.destroyed || !res.socket || res.socket.destroyed) return;
+      res.writeHead(200, headers);
+      const stream = new EventStream(res);
+      stream.comment('auth-emulator extension logs');
+      const unsubscribe = backend.onExtensionLog((entry) => {
+        if (tenant === undefined || entry.tenant === tenant) stream.send(JSON.stringify(entry));
+      });
+      const heartbeat = setInterval(() => stream.comment('ping'), HEARTBEAT_MS);
+      heartbeat.unref();
+      res.once('close', () => {
+        unsubscribe();
+        clearInterval(heartbeat);
+      });
     });
   });
 
