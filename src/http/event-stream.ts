@@ -52,9 +52,9 @@ export class EventStream {
   /** Writes `text` unless it would take the buffer past the bound. An empty buffer takes any one event. */
   #write(text: string): boolean {
     if (this.#res.destroyed || this.#res.writableEnded) return false;
-    const chunk = Buffer.from(text);
-    if (this.buffered > 0 && this.buffered + chunk.length + CHUNK_FRAMING > this.#maxBuffered) return false;
-    this.#res.write(chunk);
+    if (this.buffered > 0 && this.buffered + Buffer.byteLength(text) + CHUNK_FRAMING > this.#maxBuffered) return false;
+    // As bytes, so that `buffered` counts bytes (node counts a string by its length in characters).
+    this.#res.write(Buffer.from(text));
     return true;
   }
 
