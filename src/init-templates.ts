@@ -1,11 +1,11 @@
 /**
- * What `auth-emulator init` writes: a commented starter config and a sample rule. The config is the
- * example config with comments, so everything README shows works against it.
+ * What `auth-emulator init` writes: a commented starter config, a sample rule and the editor schema. The config
+ * is the example config with comments, so everything README shows works against it.
  */
 /**
- * The editor schema, beside the config: committed with it, so a teammate's clone has it too (.auth-emulator/,
- * which holds keys and refresh tokens, is ignored; node_modules/auth-emulator/schema/ exists only where the
- * package is installed in that very folder, not with \`npm link\`).
+ * The editor schema goes beside the config, to be committed with it, so a teammate's clone has it too: not in
+ * .auth-emulator/ (keys and refresh tokens, ignored by git), nor node_modules/auth-emulator/schema/ (there only
+ * where the package is installed in that very folder, not with `npm link`).
  */
 export const SCHEMA_PATH = 'auth.config.schema.json';
 
