@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { API, EXAMPLE_CONFIG, decodeHeader, tempDir, writeTemp } from './helpers.js';
+import { API, EXAMPLE_CONFIG, decodeHeader, holdPortOnIpv6Only, tempDir, writeTemp } from './helpers.js';
 
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -450,9 +450,7 @@ describe('ports', () => {
     expect((await fetch(`http://[::1]:${port}/.well-known/jwks.json`)).status).toBe(200);
     expect(await stop(p)).toEqual({ code: 0, signal: null });
 
-    const v6 = createServer();
-    await new Promise<void>((r) => v6.listen(0, '::1', r));
-    const taken = (v6.address() as { port: number }).port;
+    const { port: taken, close } = await holdPortOnIpv6Only();
     try {
       const r = await run(['--port', String(taken)], { cwd: freshDir() });
       expect(r).toEqual({
@@ -462,7 +460,7 @@ describe('ports', () => {
         stderr: `Port ${taken} is already in use on ::1 (the IPv6 loopback) by another program. Start on another port with --port <n> (or AUTH_EMULATOR_PORT=<n>).\n`,
       });
     } finally {
-      await new Promise((r) => v6.close(r));
+      await close();
     }
   });
 

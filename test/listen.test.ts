@@ -3,17 +3,17 @@
  * refused, and slow clients' sockets closed at ~29 s and ~59 s instead of 10 s and 30 s. Real sockets.
  */
 import { once } from 'node:events';
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator } from '../src/index.js';
 import { PortInUseError } from '../src/emulator.js';
-import { EXAMPLE_CONFIG } from './helpers.js';
+import { EXAMPLE_CONFIG, holdPortOnIpv6Only } from './helpers.js';
 
 const emulators: Emulator[] = [];
-const blockers: Server[] = [];
+const blockers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   await Promise.all(emulators.splice(0).map((e) => e.close()));
-  await Promise.all(blockers.splice(0).map((b) => new Promise((r) => b.close(r))));
+  await Promise.all(blockers.splice(0).map((close) => close()));
 });
 
 async function emulator(options: { host?: string; onError?: (err: unknown) => void } = {}): Promise<Emulator> {
@@ -62,10 +62,8 @@ describe('listening', () => {
   // Chosen: another program on [::1] at the port would answer every client that tries ::1 first, so the
   // emulator refuses to start (as for a busy 127.0.0.1), and leaves nothing listening.
   it('refuses a port another program holds on ::1, and leaves 127.0.0.1 free', async () => {
-    const blocker = createServer();
-    blockers.push(blocker);
-    await new Promise<void>((r) => blocker.listen(0, '::1', r));
-    const port = (blocker.address() as { port: number }).port;
+    const { port, close } = await holdPortOnIpv6Only();
+    blockers.push(close);
     const e = await emulator();
     const err = await e.listen(port).catch((error: unknown) => error);
     expect(err).toBeInstanceOf(PortInUseError);
