@@ -23,6 +23,12 @@ export function formatExtensionLine(entry: ExtensionLogEntry, format: 'text' | '
   return `[${entry.tenant} ${source}${entry.requestId ? ` ${entry.requestId}` : ''}] ${level}${entry.text}`;
 }
 
+/** What `logs` prints when the emulator dropped lines because this follower fell behind. */
+export function formatDroppedLine(dropped: number, format: 'text' | 'json'): string {
+  if (format === 'json') return JSON.stringify({ event: 'dropped', dropped });
+  return `[auth-emulator] ${dropped} log line${dropped === 1 ? '' : 's'} dropped: this follower fell behind`;
+}
+
 const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**

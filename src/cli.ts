@@ -3,10 +3,10 @@
  * The command line: argument parsing, the banner, signals and exit codes. The only module that touches
  * `process` and `console`; everything else is the programmatic API.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { formatBanner, formatExtensionLine, formatLogLine } from './cli-format.js';
+import { formatBanner, formatDroppedLine, formatExtensionLine, formatLogLine } from './cli-format.js';
 import type { ExtensionLogEntry } from './extensions/sandbox.js';
 import { configJsonSchema } from './config/json-schema.js';
 import { SCHEMA_PATH, STARTER_CONFIG, STARTER_RULE } from './init-templates.js';
@@ -24,18 +24,20 @@ const HELP = `auth-emulator ${VERSION}: a local, offline Auth0 look-alike
 Usage
   auth-emulator [start] [options]     serve the tenants of the config file
   auth-emulator check [--config F]    validate the config and exit 0 (valid) or 1
-  auth-emulator init                  write a commented starter auth.config.yaml and rules.js here
+  auth-emulator init                  write a commented starter auth.config.yaml, rules.js and the editor
+                                      schema (auth.config.schema.json) here
   auth-emulator schema                print the JSON Schema of auth.config.yaml
   auth-emulator logs [--tenant T]     follow what rules, hooks and Actions print in a running emulator
   auth-emulator token --client C [--tenant T] [--user U] [--audience A] [--scope S] [--id-token]
                       [--expires-in SECONDS] [--issuer URL] [--json]
                                       print a signed token from the tenant's kept key, no server needed
                                       (--port/--host name the emulator; default 127.0.0.1:4400)
+  auth-emulator help                  this help
 
 Options
   -c, --config <file>      config file (default ./${DEFAULT_CONFIG}; without one, a built-in demo)
   -p, --port <n>           port (default 4400, env AUTH_EMULATOR_PORT)
-      --host <addr>        interface to bind (default 127.0.0.1, env AUTH_EMULATOR_HOST)
+      --host <addr>        interface to bind (default: the loopback, 127.0.0.1 and ::1; env AUTH_EMULATOR_HOST)
       --state-dir <dir>    where keys and refresh tokens are kept (default .auth-emulator/ beside the
                            config, or in the current folder for the built-in demo)
       --log-format <f>     text (default) or json (JSON lines on stdout; the banner goes to stderr)
@@ -152,8 +154,10 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   // With --log-format json, stdout carries only JSON lines; the banner goes to stderr.
   const say = logFormat === 'json' ? (line: string) => console.error(line) : (line: string) => console.log(line);
   const port = parsePort(values.port ?? (process.env.AUTH_EMULATOR_PORT || undefined));
-  const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || '127.0.0.1');
+  // Unset: the loopback, 127.0.0.1 and ::1 (see Emulator.listen).
+  const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || undefined);
   const { file, demo, builtIn } = configFile(values.config);
+  // A schema init wrote beside the config follows this version.
   if (!builtIn && existsSync(join(file, '..', SCHEMA_PATH))) writeSchema(join(file, '..'));
   const stateDir = resolve(values['state-dir'] ?? (builtIn ? '.auth-emulator' : join(file, '..', '.auth-emulator')));
 
@@ -199,9 +203,12 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   try {
     await emulator.listen(port, host);
   } catch (err) {
-    if (err instanceof PortInUseError) fail(`Port ${err.port} is already in use. Start on another port with --port <n> (or AUTH_EMULATOR_PORT=<n>).`);
+    if (err instanceof PortInUseError) {
+      const where = err.host === '::1' ? ' on ::1 (the IPv6 loopback) by another program' : '';
+      fail(`Port ${err.port} is already in use${where}. Start on another port with --port <n> (or AUTH_EMULATOR_PORT=<n>).`);
+    }
     const code = (err as NodeJS.ErrnoException).code;
-    fail(`Cannot listen on ${host}:${port} (${code ?? (err as Error).message}). Check --host and --port.`);
+    fail(`Cannot listen on ${host ?? '127.0.0.1'}:${port} (${code ?? (err as Error).message}). Check --host and --port.`);
   }
 
   const configLabel = builtIn ? `built-in demo (no ./${DEFAULT_CONFIG} here; this is the example config from README)` : file;
@@ -209,26 +216,39 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
   if (logFormat === 'json') console.log(JSON.stringify({ time: new Date().toISOString(), event: 'ready', url: emulator.url }));
 }
 
-/** Keeps `.auth-emulator/auth.config.schema.json` in step with this version, for editors. */
+/** Keeps the editor schema beside the config (written by init) in step with this version. */
 function writeSchema(dir: string): void {
+  const file = join(dir, SCHEMA_PATH);
+  const text = `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
   try {
-    mkdirSync(join(dir, '.auth-emulator'), { recursive: true, mode: 0o700 });
-    writeFileSync(join(dir, SCHEMA_PATH), `${JSON.stringify(configJsonSchema(), null, 2)}\n`);
+    if (!existsSync(file) || readFileSync(file, 'utf8') !== text) writeFileSync(file, text);
   } catch {
     // A read-only folder: editors lose autocompletion, nothing else.
   }
 }
 
+/**
+ * The command that started this process, to print one that works here: until auth-emulator is on npm,
+ * `npx auth-emulator` works only where it is installed (or inside its clone), `auth-emulator` after `npm link`.
+ */
+function selfCommand(): string {
+  if (process.env.npm_command === 'exec') return 'npx auth-emulator';
+  const script = process.argv[1] ?? 'auth-emulator';
+  return basename(script) === 'auth-emulator' ? 'auth-emulator' : `node ${relative(process.cwd(), script)}`;
+}
+
 function init(): void {
-  const files = { [DEFAULT_CONFIG]: STARTER_CONFIG, 'rules.js': STARTER_RULE };
+  const files = { [DEFAULT_CONFIG]: STARTER_CONFIG, 'rules.js': STARTER_RULE, [SCHEMA_PATH]: `${JSON.stringify(configJsonSchema(), null, 2)}\n` };
   const existing = Object.keys(files).filter((f) => existsSync(f));
-  if (existing.length > 0) fail(`Not overwriting ${existing.join(' and ')}: remove ${existing.length === 1 ? 'it' : 'them'} or run init in another folder.`);
+  if (existing.length > 0) {
+    const names = existing.length === 1 ? existing[0] : `${existing.slice(0, -1).join(', ')} and ${existing.at(-1)}`;
+    fail(`Not overwriting ${names}: remove ${existing.length === 1 ? 'it' : 'them'} or run init in another folder.`);
+  }
   for (const [name, content] of Object.entries(files)) writeFileSync(name, content, { flag: 'wx' });
-  writeSchema('.');
   console.log(
     [
-      `Wrote ${DEFAULT_CONFIG} and rules.js (editor schema: ${SCHEMA_PATH}).`,
-      'Start the emulator with: npx auth-emulator',
+      `Wrote ${DEFAULT_CONFIG}, rules.js and ${SCHEMA_PATH} (for editors: commit it with the config).`,
+      `Start the emulator with: ${selfCommand()}`,
       'Add .auth-emulator/ to .gitignore: it holds signing keys and refresh tokens.',
     ].join('\n'),
   );
@@ -295,6 +315,11 @@ async function logs(values: ReturnType<typeof parse>['values']): Promise<void> {
   } catch {
     fail(`Cannot reach an emulator at ${base}. Is it running? Name it with --port and --host.`);
   }
+  if (res.status === 404 && values.tenant) {
+    // An unknown tenant: the emulator names the ones it serves.
+    const body = (await res.json().catch(() => ({}))) as { error?: string; error_description?: string };
+    if (body.error === 'inexistent_tenant') fail(`Cannot follow logs: ${body.error_description}`);
+  }
   if (!res.ok || !res.body) fail(`${base} did not offer a log stream (HTTP ${res.status}). Is it an auth-emulator?`);
   process.on('SIGINT', () => process.exit(0));
   console.error(`Following extension logs of ${base}${values.tenant ? ` (tenant ${values.tenant})` : ''}. Ctrl-C to stop.`);
@@ -307,9 +332,11 @@ async function logs(values: ReturnType<typeof parse>['values']): Promise<void> {
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const event = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        for (const line of event.split('\n')) {
-          if (line.startsWith('data: ')) console.log(formatExtensionLine(JSON.parse(line.slice(6)) as ExtensionLogEntry, logFormat));
-        }
+        const lines = event.split('\n');
+        const data = lines.find((line) => line.startsWith('data: '))?.slice(6);
+        if (data === undefined) continue;
+        if (lines.includes('event: dropped')) console.log(formatDroppedLine((JSON.parse(data) as { dropped: number }).dropped, logFormat));
+        else console.log(formatExtensionLine(JSON.parse(data) as ExtensionLogEntry, logFormat));
       }
     }
   } catch {
@@ -329,4 +356,5 @@ else if (command === 'logs') await logs(values);
 else if (command === 'init') init();
 else if (command === 'token') await token(values);
 else if (command === 'schema') console.log(JSON.stringify(configJsonSchema(), null, 2));
+else if (command === 'help') console.log(HELP);
 else fail(`Unknown command "${command}". Run auth-emulator --help.`);

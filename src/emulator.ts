@@ -43,7 +43,7 @@ export interface EmulatorOptions {
   stateDir?: string | false;
   /** Listen on this port at once (0 picks a free one). Without it nothing listens until `listen()`. */
   port?: number;
-  /** Interface to bind. Default 127.0.0.1: the emulator is for this machine only. */
+  /** Interface to bind. Default: the loopback (127.0.0.1, and ::1 beside it): the emulator is for this machine only. */
   host?: string;
   /**
    * The base URL issuers are built from when there is no request to take it from (minted tokens, `tenants`)
@@ -81,12 +81,25 @@ export interface TenantInfo {
 
 export class PortInUseError extends Error {
   readonly port: number;
+  readonly host: string;
   constructor(port: number, host: string) {
     super(`Port ${port} on ${host} is already in use.`);
     this.name = 'PortInUseError';
     this.port = port;
+    this.host = host;
   }
 }
+
+/** Slow-client timeouts (@internal: tests shorten them). */
+export interface SlowClientTimeouts {
+  /** The request's headers must arrive within this (default 10 s). */
+  headersMs?: number;
+  /** The whole request, body included, within this (default 30 s). */
+  requestMs?: number;
+}
+
+/** The default host: the loopback, where the emulator also listens on ::1. */
+const DEFAULT_HOST = '127.0.0.1';
 
 export class Emulator {
   readonly #keyStore: KeyStore;
@@ -101,13 +114,15 @@ export class Emulator {
   readonly #logListeners = new Set<(entry: ExtensionLogEntry) => void>();
   readonly #sandbox: Sandbox;
   readonly #handler: RequestListener;
-  readonly #host: string;
+  /** The host asked for; undefined: the loopback (127.0.0.1 and ::1). */
+  readonly #host: string | undefined;
   readonly #baseUrl: string | undefined;
   /** What the config says. */
   #configSnapshot: Snapshot;
   /** What is served: the config snapshot with runtime changes laid over it. */
   #snapshot: Snapshot;
-  #server: Server | undefined;
+  /** 127.0.0.1 (or the host asked for), and ::1 beside it for the default host. */
+  #servers: Server[] = [];
   #url: string | undefined;
   readonly #source: EmulatorOptions['config'];
   /** Config users without timestamps get this one, on every reload, so their claims do not shift. */
@@ -124,7 +139,7 @@ export class Emulator {
     this.#keyStore = keyStore;
     this.#refreshTokens = refreshTokens;
     this.#clock = new Clock(options.clock);
-    this.#host = options.host ?? '127.0.0.1';
+    this.#host = options.host;
     this.#baseUrl = options.baseUrl?.replace(/\/+$/, '');
     this.#source = options.config;
     this.#loadedAt = snapshot.loadedAt;
@@ -184,7 +199,7 @@ export class Emulator {
 
   /** Each tenant's issuer and endpoint URLs (path form, or the root for the root tenant). */
   get tenants(): Readonly<Record<string, TenantInfo>> {
-    const base = this.#url ?? this.#baseUrl ?? `http://${hostForUrl(this.#host)}:4400`;
+    const base = this.#url ?? this.#baseUrl ?? `http://${hostForUrl(this.#host ?? DEFAULT_HOST)}:4400`;
     const out: Record<string, TenantInfo> = {};
     for (const tenant of this.#snapshot.tenants.values()) {
       const issuer = tenant.issuer ?? (tenant === this.#snapshot.rootTenant ? `${base}/` : `${base}/${tenant.name}/`);
@@ -354,19 +369,48 @@ export class Emulator {
     return this.#handler;
   }
 
-  async listen(port = 4400, host = this.#host): Promise<string> {
-    if (this.#server) throw new Error('The emulator is already listening');
-    const server = createServer(this.callback());
-    // A client that stops sending mid-request must not hold a socket forever.
-    server.requestTimeout = 30_000;
-    server.headersTimeout = 10_000;
-    await new Promise<void>((resolveListen, reject) => {
-      server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, host) : err));
-      server.listen(port, host, () => resolveListen());
-    });
-    this.#server = server;
-    this.#url = `http://${hostForUrl(host)}:${(server.address() as AddressInfo).port}`;
-    return this.#url;
+  /**
+   * Listens on `port` (0: a free one) and returns the base URL. With the default host, on the IPv6 loopback
+   * (::1) too, on the same port, so `localhost` reaches the emulator whichever address a client tries first
+   * (`curl -6`, Node's resolver); `url` names 127.0.0.1. A machine without IPv6 listens on 127.0.0.1 alone.
+   * `timeouts` is for tests (short slow-client timeouts).
+   */
+  async listen(port = 4400, host?: string, timeouts: SlowClientTimeouts = {}): Promise<string> {
+    if (this.#servers.length > 0) throw new Error('The emulator is already listening');
+    const address = host ?? this.#host ?? DEFAULT_HOST;
+    const headersTimeout = timeouts.headersMs ?? 10_000;
+    const requestTimeout = timeouts.requestMs ?? 30_000;
+    // A client that stops sending mid-request must not hold a socket forever. Node checks both deadlines every
+    // connectionsCheckingInterval, 30 s by default (sockets closed at ~29 s and ~59 s): ten checks per headers
+    // timeout make them fire within a tenth of it.
+    const serve = () => createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(10, headersTimeout / 10) }, this.callback());
+    const dualStack = host === undefined && this.#host === undefined;
+    for (let attempt = 1; ; attempt++) {
+      const servers = [serve()];
+      await bind(servers[0]!, port, address);
+      const bound = (servers[0]!.address() as AddressInfo).port;
+      if (dualStack) {
+        const ipv6 = serve();
+        try {
+          await bind(ipv6, bound, '::1');
+          servers.push(ipv6);
+        } catch (err) {
+          const code = (err as NodeJS.ErrnoException).code;
+          // No IPv6 loopback on this machine: 127.0.0.1 alone.
+          if (code !== 'EADDRNOTAVAIL' && code !== 'EAFNOSUPPORT') {
+            await closeServers(servers);
+            // The free port picked on 127.0.0.1 is another program's on ::1: pick another.
+            if (port === 0 && err instanceof PortInUseError && attempt < 5) continue;
+            // Another program on ::1 at this port would answer every client that tries ::1 first (`localhost`
+            // in a browser, say): refuse to start rather than share `localhost` with it.
+            throw err;
+          }
+        }
+      }
+      this.#servers = servers;
+      this.#url = `http://${hostForUrl(address)}:${bound}`;
+      return this.#url;
+    }
   }
 
   /**
@@ -423,15 +467,10 @@ export class Emulator {
   async close(): Promise<void> {
     await this.#watcher?.close();
     this.#watcher = undefined;
-    const server = this.#server;
-    this.#server = undefined;
+    const servers = this.#servers;
+    this.#servers = [];
     this.#url = undefined;
-    if (server) {
-      await new Promise<void>((r) => {
-        server.close(() => r());
-        server.closeAllConnections();
-      });
-    }
+    await closeServers(servers);
     await Promise.all([this.#sandbox.close(), this.#refreshTokens.flush()]);
   }
 
@@ -485,6 +524,26 @@ function watchedFiles(snapshot: Snapshot): string[] {
 function hasExtensions(tenant: Tenant): boolean {
   const e = tenant.extensions;
   return e.rules.length + e.postLoginActions.length + e.credentialsExchangeActions.length > 0 || !!e.credentialsExchangeHook || !!e.passwordExchangeHook;
+}
+
+/** Binds one server; a busy port is a PortInUseError. */
+function bind(server: Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolveListen, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) => reject(err.code === 'EADDRINUSE' ? new PortInUseError(port, host) : err));
+    server.listen(port, host, () => resolveListen());
+  });
+}
+
+function closeServers(servers: Server[]): Promise<unknown> {
+  return Promise.all(
+    servers.map(
+      (server) =>
+        new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeAllConnections();
+        }),
+    ),
+  );
 }
 
 function hostForUrl(host: string): string {

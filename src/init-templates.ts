@@ -1,12 +1,17 @@
 /**
- * What `auth-emulator init` writes: a commented starter config and a sample rule. The config is the
- * example config with comments, so everything README shows works against it.
+ * What `auth-emulator init` writes: a commented starter config, a sample rule and the editor schema. The config
+ * is the example config with comments, so everything README shows works against it.
  */
-export const SCHEMA_PATH = '.auth-emulator/auth.config.schema.json';
+/**
+ * The editor schema goes beside the config, to be committed with it, so a teammate's clone has it too: not in
+ * .auth-emulator/ (keys and refresh tokens, ignored by git), nor node_modules/auth-emulator/schema/ (there only
+ * where the package is installed in that very folder, not with `npm link`).
+ */
+export const SCHEMA_PATH = 'auth.config.schema.json';
 
 export const STARTER_CONFIG = `# yaml-language-server: $schema=./${SCHEMA_PATH}
 # auth-emulator config. Field names are Auth0's own (Management API), so a tenant maps one to one.
-# Saved changes are picked up at once; \`npx auth-emulator check\` validates without starting.
+# Saved changes are picked up at once; \`auth-emulator check\` validates without starting.
 tenants:
   - name: dev                                  # served at http://localhost:4400/dev/ (and at / while it is the only tenant)
     default_directory: Username-Password-Authentication   # the connection grant_type=password uses

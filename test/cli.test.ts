@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { API, EXAMPLE_CONFIG, decodeHeader, tempDir, writeTemp } from './helpers.js';
+import { API, EXAMPLE_CONFIG, decodeHeader, holdPortOnIpv6Only, tempDir, writeTemp } from './helpers.js';
 
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -308,6 +308,29 @@ describe('auth-emulator start', () => {
     expect(afterBanner.split('\n')).toEqual([expect.stringMatching(/^POST \/oauth\/token /), expect.stringMatching(/^POST \/dev\/oauth\/token /), '', 'Stopping...', '']);
   });
 
+  // Issue 10, friction: a blocked user's line said `unauthorized` and nothing more.
+  it('logs why a blocked user was refused, on the password and the refresh grant, without password or token', async () => {
+    const dir = freshDir();
+    const file = writeTemp(dir, 'auth.config.yaml', USER_CONFIG);
+    const p = cli(['-c', file, '-p', '0', '--no-watch'], { cwd: dir });
+    const { url } = await ready(p);
+    const login = { grant_type: 'password', username: 'user@example.com', password: USER_PASSWORD, audience: API, scope: 'offline_access', client_id: 'trusted-app', client_secret: CLIENT_SECRET };
+    const refreshToken = ((await (await postJson(`${url}/oauth/token`, login)).json()) as { refresh_token: string }).refresh_token;
+    const users = (await (await fetch(`${url}/__emulator/users`)).json()) as { user_id: string; email: string; identities: { connection: string }[] }[];
+    const user = users.find((u) => u.email === 'user@example.com' && u.identities[0]!.connection === 'Username-Password-Authentication')!;
+    expect((await fetch(`${url}/__emulator/users/${encodeURIComponent(user.user_id)}/block`, { method: 'POST' })).status).toBe(200);
+
+    expect((await postJson(`${url}/oauth/token`, login)).status).toBe(401);
+    await p.waitForStdout(new RegExp(`^POST /oauth/token dev password trusted-app 401 ${LOG_MS} unauthorized \\(user@example\\.com is blocked\\)$`, 'm'));
+    const refresh = await postJson(`${url}/oauth/token`, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: 'trusted-app', client_secret: CLIENT_SECRET });
+    expect(refresh.status).toBe(403);
+    expect(await refresh.json()).toEqual({ error: 'invalid_grant', error_description: 'user is blocked' });
+    await p.waitForStdout(new RegExp(`^POST /oauth/token dev refresh_token trusted-app 403 ${LOG_MS} invalid_grant \\(user@example\\.com is blocked\\)$`, 'm'));
+
+    expect(await stop(p)).toEqual({ code: 0, signal: null });
+    for (const secret of [USER_PASSWORD, CLIENT_SECRET, refreshToken]) expect(p.stdout() + p.stderr()).not.toContain(secret);
+  });
+
   it('--log-format json prints one JSON object per request line; SIGTERM also exits 0', async () => {
     const dir = freshDir();
     const file = writeTemp(dir, 'auth.config.yaml', USER_CONFIG);
@@ -420,6 +443,27 @@ describe('ports', () => {
     expect(await stop(p)).toEqual({ code: 0, signal: null });
   });
 
+  // Issue 10, friction: `curl -6 http://localhost:4400` was refused.
+  it('answers on the IPv6 loopback too (same port), and refuses a port another program holds on ::1', async () => {
+    const p = cli(['--port', '0', '--quiet'], { cwd: freshDir() });
+    const { port } = await ready(p);
+    expect((await fetch(`http://[::1]:${port}/.well-known/jwks.json`)).status).toBe(200);
+    expect(await stop(p)).toEqual({ code: 0, signal: null });
+
+    const { port: taken, close } = await holdPortOnIpv6Only();
+    try {
+      const r = await run(['--port', String(taken)], { cwd: freshDir() });
+      expect(r).toEqual({
+        code: 1,
+        signal: null,
+        stdout: '',
+        stderr: `Port ${taken} is already in use on ::1 (the IPv6 loopback) by another program. Start on another port with --port <n> (or AUTH_EMULATOR_PORT=<n>).\n`,
+      });
+    } finally {
+      await close();
+    }
+  });
+
   it('an address that cannot be bound exits 1 with one line', async () => {
     // 192.0.2.1 is TEST-NET-1 (RFC 5737): never a local address, so listen fails with EADDRNOTAVAIL.
     const r = await run(['--host', '192.0.2.1', '--port', '0'], { cwd: freshDir() });
@@ -506,6 +550,16 @@ describe('auth-emulator check', () => {
     });
   });
 
+  // Issue 10, friction: a config that is a directory crashed check and start with a stack trace (EISDIR).
+  it('exits 1 with one line when the config is a directory, for check and start', async () => {
+    const dir = freshDir();
+    mkdirSync(join(dir, 'auth.config.yaml'));
+    const [checked, started] = await Promise.all([run(['check'], { cwd: dir }), run(['--port', '0'], { cwd: dir })]);
+    const line = `Invalid config ${join(dir, 'auth.config.yaml')}: it is a directory, not a file\n`;
+    expect(checked).toEqual({ code: 1, signal: null, stdout: '', stderr: line });
+    expect(started).toEqual({ code: 1, signal: null, stdout: '', stderr: line });
+  });
+
   it('exits 1 for a missing --config file', async () => {
     const dir = freshDir();
     const r = await run(['check', '--config', 'missing.yaml'], { cwd: dir });
@@ -570,6 +624,25 @@ describe('command line errors, --help, --version', () => {
     expect(VERSION).toMatch(/^\d+\.\d+\.\d+/);
     expect(version).toEqual({ code: 0, signal: null, stdout: `${VERSION}\n`, stderr: '' });
     expect(v).toEqual(version);
+  });
+});
+
+// Issue 10, friction: `auth-emulator help` answered "Unknown command", and README's list had no `token`.
+describe('auth-emulator help', () => {
+  it('prints the help, as --help does; README lists the same commands and options', async () => {
+    const dir = freshDir();
+    const [help, flag] = await Promise.all([run(['help'], { cwd: dir }), run(['--help'], { cwd: dir })]);
+    expect(help).toEqual({ code: 0, signal: null, stdout: flag.stdout, stderr: '' });
+    const body = help.stdout
+      .split('\n')
+      .filter((line) => line.startsWith('  ') || line === '')
+      .map((line) => line.slice(2))
+      .join('\n')
+      .trim();
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const block = /## Command line\n\n```\n([\s\S]*?)\n```/.exec(readme)![1]!;
+    expect(block).toBe(body);
+    expect(block).toContain('auth-emulator token --client C');
   });
 });
 

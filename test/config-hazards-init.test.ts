@@ -3,8 +3,8 @@
  * use generated from the loader's own schema, and `init`'s starter files.
  */
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/index.js';
@@ -67,20 +67,25 @@ describe('JSON Schema', () => {
 });
 
 describe('auth-emulator init', () => {
-  it('writes a starter config and rule that check and run, and refuses to overwrite them', async () => {
-    const dir = tempDir();
-    const first = await run(process.execPath, [CLI, 'init'], { cwd: dir });
+  // The environment without npm's own variables: `npm_command` says how the CLI was started.
+  const env = (extra: Record<string, string> = {}) => ({ ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_'))), ...extra });
+
+  it('writes a starter config, rule and editor schema that check and run, and refuses to overwrite them', async () => {
+    const dir = realpathSync(tempDir());
+    const first = await run(process.execPath, [CLI, 'init'], { cwd: dir, env: env() });
+    // Until the package is on npm, `npx auth-emulator` works only where it is installed: init prints the
+    // command it was started with.
     expect(first.stdout).toBe(
-      'Wrote auth.config.yaml and rules.js (editor schema: .auth-emulator/auth.config.schema.json).\nStart the emulator with: npx auth-emulator\nAdd .auth-emulator/ to .gitignore: it holds signing keys and refresh tokens.\n',
+      `Wrote auth.config.yaml, rules.js and auth.config.schema.json (for editors: commit it with the config).\nStart the emulator with: node ${relative(dir, CLI)}\nAdd .auth-emulator/ to .gitignore: it holds signing keys and refresh tokens.\n`,
     );
-    expect(readFileSync(join(dir, 'auth.config.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./.auth-emulator/auth.config.schema.json');
-    expect(JSON.parse(readFileSync(join(dir, '.auth-emulator', 'auth.config.schema.json'), 'utf8'))).toEqual(configJsonSchema());
+    expect(readFileSync(join(dir, 'auth.config.yaml'), 'utf8').split('\n')[0]).toBe('# yaml-language-server: $schema=./auth.config.schema.json');
+    expect(JSON.parse(readFileSync(join(dir, 'auth.config.schema.json'), 'utf8'))).toEqual(configJsonSchema());
 
     const check = await run(process.execPath, [CLI, 'check'], { cwd: dir });
     expect(check.stdout).toBe(`${join(dir, 'auth.config.yaml')} is valid: 1 tenant(s), 2 client(s), 1 API(s), 2 user(s).\n`);
 
     const again = await run(process.execPath, [CLI, 'init'], { cwd: dir }).catch((err: { code: number; stderr: string }) => err);
-    expect(again).toMatchObject({ code: 1, stderr: 'Not overwriting auth.config.yaml and rules.js: remove them or run init in another folder.\n' });
+    expect(again).toMatchObject({ code: 1, stderr: 'Not overwriting auth.config.yaml, rules.js and auth.config.schema.json: remove them or run init in another folder.\n' });
 
     const t = await startEmulator({ config: join(dir, 'auth.config.yaml') });
     try {
@@ -90,6 +95,34 @@ describe('auth-emulator init', () => {
       await t.close();
     }
     expect(existsSync(join(dir, 'rules.js'))).toBe(true);
+  });
+
+  it('prints `npx auth-emulator` when started by npx', async () => {
+    const started = await run(process.execPath, [CLI, 'init'], { cwd: tempDir(), env: env({ npm_command: 'exec' }) });
+    expect(started.stdout.split('\n')[1]).toBe('Start the emulator with: npx auth-emulator');
+  });
+
+  // Issue 10, friction: init put the schema in .auth-emulator/ and then said to ignore that folder.
+  it('points $schema at a file that a teammate’s clone has (with .auth-emulator/ ignored, as init says)', async () => {
+    const dir = tempDir();
+    const repo = join(dir, 'repo');
+    mkdirSync(repo);
+    await run(process.execPath, [CLI, 'init'], { cwd: repo, env: env() });
+    // Run once, so .auth-emulator/ (keys) exists and is ignored, as a user would have it.
+    await run(process.execPath, [CLI, 'token', '--client', 'trusted-app', '--audience', API], { cwd: repo, env: env() });
+    expect(existsSync(join(repo, '.auth-emulator'))).toBe(true);
+    writeFileSync(join(repo, '.gitignore'), '.auth-emulator/\n');
+    const git = (args: string[], cwd: string) => run('git', args, { cwd, env: env({ GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.test', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.test' }) });
+    await git(['init', '-q'], repo);
+    await git(['add', '-A'], repo);
+    await git(['commit', '-qm', 'init'], repo);
+    await git(['clone', '-q', repo, 'clone'], dir);
+
+    const clone = join(dir, 'clone');
+    expect(existsSync(join(clone, '.auth-emulator'))).toBe(false);
+    const schemaRef = /^# yaml-language-server: \$schema=(.+)$/.exec(readFileSync(join(clone, 'auth.config.yaml'), 'utf8').split('\n')[0]!)![1]!;
+    // yaml-language-server resolves a relative $schema against the YAML file's folder.
+    expect(JSON.parse(readFileSync(resolve(clone, schemaRef), 'utf8'))).toEqual(configJsonSchema());
   });
 });
 

@@ -3,6 +3,8 @@
  * reset, users, clock, journal and token minting; errors as `{error, error_description}` with 400/404/405.
  * Tokens are verified with jose against the JWKS the emulator serves.
  */
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { API, TRUSTED, decode, startEmulator, type TestEmulator } from './helpers.js';
@@ -275,6 +277,57 @@ describe('/__emulator/clock', () => {
     expect((await clock()).frozen).toBe(false);
   });
 
+  // Issue 10, finding 7: {"set": 8.64e15} (the largest Date) was accepted, then every clock request answered 500.
+  // The range and its wording are the emulator's own (Auth0 has no clock).
+  it('refuses times tokens cannot carry (400, nothing changed), and no clock request answers 500', async () => {
+    const range = 'The clock must stay between 1970-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z';
+    const refused: [Record<string, unknown>, string][] = [
+      [{ set: 8.64e15 }, `${range} (got +275760-09-13T00:00:00.000Z)`],
+      [{ freeze: 8.64e15 }, `${range} (got +275760-09-13T00:00:00.000Z)`],
+      [{ set: '+010000-01-01T00:00:00.000Z' }, `${range} (got +010000-01-01T00:00:00.000Z)`],
+      [{ set: -1 }, `${range} (got 1969-12-31T23:59:59.999Z)`],
+      [{ set: -8.64e15 }, `${range} (got -271821-04-20T00:00:00.000Z)`],
+      [{ set: Number.MAX_VALUE }, `${range} (got ${Number.MAX_VALUE})`],
+      [{ advance: 1e20 }, expect.stringMatching(/^The clock must stay between .* \(got 1\d{20}\)$/) as unknown as string],
+      [{ advance: -1e15 }, expect.stringMatching(/^The clock must stay between .* \(got -\d{6}-/) as unknown as string],
+      // The whole request is checked before any of it applies.
+      [{ freeze: '2030-01-01T00:00:00.000Z', advance: 8.64e15 }, expect.stringMatching(/^The clock must stay between /) as unknown as string],
+    ];
+    for (const [body, description] of refused) {
+      const res = await setClock(body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body, JSON.stringify(body)).toEqual({ error: 'invalid_request', error_description: description });
+      const after = await clock();
+      expect(after.frozen, JSON.stringify(body)).toBe(false);
+      expect(Math.abs(Date.parse(after.now) - Date.now()), JSON.stringify(body)).toBeLessThan(60_000);
+    }
+
+    // The ends of the range are accepted, the clock keeps answering, and tokens stamped there verify.
+    for (const at of ['9999-12-31T23:59:59.999Z', '1970-01-01T00:00:00.000Z']) {
+      expect((await setClock({ freeze: at }).expect(200)).body).toEqual({ now: at, frozen: true });
+      const token = (await login().expect(200)).body.access_token as string;
+      const seconds = Math.floor(Date.parse(at) / 1000);
+      expect(await verify(token, { audience: API, currentDate: new Date(at) })).toMatchObject({ iat: seconds, exp: seconds + 86_400 });
+    }
+    // A running clock at the end keeps answering as it ticks past it.
+    await setClock({ unfreeze: true, set: '9999-12-31T23:59:59.999Z' }).expect(200);
+    await new Promise((r) => setTimeout(r, 20));
+    expect((await clock()).now).toMatch(/^\+010000-01-01T00:00:00\.\d{3}Z$/);
+    await login().expect(200);
+    await setClock({ reset: true }).expect(200);
+
+    // No clock request answers 500, whatever the values.
+    const values = [8.64e15, 8.64e15 + 1, -8.64e15, 253_402_300_800_000, 1e21, -1e21, Number.MAX_VALUE, -Number.MAX_VALUE, 0, -0.5, 1.5, '', ' ', '+275760-09-13T00:00:00.000Z', '-271821-04-20T00:00:00.000Z', true, false, null, [], {}];
+    for (const key of ['set', 'freeze', 'advance']) {
+      for (const value of values) {
+        const res = await setClock({ [key]: value });
+        expect([200, 400], `${key}: ${JSON.stringify(value)}`).toContain(res.status);
+        expect((await t.http.get('/__emulator/clock')).status, `GET after ${key}: ${JSON.stringify(value)}`).toBe(200);
+        await setClock({ reset: true }).expect(200);
+      }
+    }
+  });
+
   it('takes GET and POST only: 405 with Allow', async () => {
     const res = await t.http.put('/__emulator/clock').send({});
     expect(res.status).toBe(405);
@@ -311,6 +364,32 @@ describe('/__emulator/journal', () => {
     const res = await t.http.post('/__emulator/journal').send({});
     expect(res.status).toBe(405);
     expect(res.headers.allow?.split(/,\s*/)).toEqual(expect.arrayContaining(['GET', 'DELETE']));
+  });
+});
+
+describe('GET /__emulator/logs', () => {
+  it('answers 404 inexistent_tenant, naming the tenants, for an unknown ?tenant=', async () => {
+    const res = await t.http.get('/__emulator/logs?tenant=nosuch');
+    expect(res.status).toBe(404);
+    expect(res.body).toEqual({ error: 'inexistent_tenant', error_description: 'No tenant named "nosuch". This emulator serves: dev.' });
+  });
+
+  it('answers 400 (not a hang-up) when unparseable bytes follow the request, as node does for any path', async () => {
+    const socket = connect(Number(new URL(t.url).port), '127.0.0.1');
+    await once(socket, 'connect');
+    let received = '';
+    socket.setEncoding('utf8').on('data', (d: string) => (received += d));
+    // A GET body without Content-Length is not part of the request: `{` starts the next one, which does not parse.
+    socket.write('GET /__emulator/logs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\r\n{"a":1}');
+    await once(socket, 'close');
+    expect(received).toBe('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+  });
+
+  it('answers HEAD with the stream\'s headers, and ends', async () => {
+    const res = await fetch(`${t.url}/__emulator/logs`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+    expect(await res.text()).toBe('');
   });
 });
 
@@ -376,6 +455,12 @@ describe('POST /__emulator/tokens', () => {
       const res = await mint(body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body, JSON.stringify(body)).toEqual({ error: 'invalid_request', error_description: expect.stringMatching(description) });
+    }
+    // Times a token cannot carry (issue 10, finding 7's sibling): the wording is the emulator's own.
+    for (const [name, value] of [['expiresIn', 1e300], ['expiresIn', -1e13], ['notBefore', 1e13], ['notBefore', -1e13]] as const) {
+      const res = await mint({ client: 'trusted-app', audience: API, [name]: value });
+      expect(res.status, `${name} ${value}`).toBe(400);
+      expect(res.body).toEqual({ error: 'invalid_request', error_description: `${name} makes a token time outside the dates a token can carry (1970 to year 275760).` });
     }
     const notObject = await t.http.post('/__emulator/tokens').set('Content-Type', 'application/json').send('[]');
     expect(notObject.status).toBe(400);

@@ -6,6 +6,7 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLocalJWKSet, jwtVerify, type JWTPayload } from 'jose';
@@ -75,3 +76,27 @@ export function rsaPem(): string {
 
 export const TRUSTED = { client_id: 'trusted-app', client_secret: 'trusted-app-secret' } as const;
 export const API = 'https://someapi.com/api';
+
+/**
+ * A server holding a port on ::1 only, at a port that was free on 127.0.0.1 a moment ago (a port the kernel
+ * picks for ::1 may be a client's on 127.0.0.1): what another program listening on `[::1]` looks like.
+ */
+export async function holdPortOnIpv6Only(): Promise<{ port: number; close(): Promise<void> }> {
+  const listen = (server: NetServer, port: number, host: string) =>
+    new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, host, () => resolve()));
+  const close = (server: NetServer) => new Promise<void>((r) => server.close(() => r()));
+  for (;;) {
+    const probe = createNetServer();
+    await listen(probe, 0, '127.0.0.1');
+    const port = (probe.address() as AddressInfo).port;
+    const blocker = createNetServer();
+    try {
+      await listen(blocker, port, '::1');
+      return { port, close: () => close(blocker) };
+    } catch {
+      // Taken on ::1: another port.
+    } finally {
+      await close(probe);
+    }
+  }
+}

@@ -3,7 +3,7 @@
  * Each test waits for the reload event itself (onReload, which fires once the new config serves), then
  * checks the new behaviour over HTTP: no polling, and no sleeping except to save a file twice (below).
  */
-import { appendFileSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ReloadEvent } from '../src/emulator.js';
@@ -144,6 +144,21 @@ describe('hot reload', () => {
     writeFileSync(file, WITH_NEW_USER);
     expect(await back).toEqual({ ok: true, summary: 'dev: +1 user', ms: expect.any(Number) });
     expect((await newUserLogin(t)).status).toBe(200);
+  });
+
+  // Issue 10, friction: the reload error for this was a bare `EISDIR`.
+  it('a config that became a directory is one line naming it, and the last good config keeps serving', async () => {
+    const dir = tempDir();
+    const file = join(dir, 'auth.config.yaml');
+    writeFileSync(file, EXAMPLE);
+    const t = await startEmulator({ config: file });
+    running.push(t);
+    rmSync(file);
+    mkdirSync(file);
+    const event = await t.emulator.reload();
+    expect(event.ok).toBe(false);
+    expect((event as { error: Error }).error.message).toBe(`Invalid config ${file}: it is a directory, not a file`);
+    await t.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, ...TRUSTED }).expect(200);
   });
 
   it('removing a user ends their refresh tokens with Auth0’s invalid_grant', async () => {

@@ -5,6 +5,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createEmulator } from '../src/index.js';
 import { EXAMPLE_CONFIG, tempDir, writeTemp } from './helpers.js';
 
 const CLI = new URL('../dist/cli.js', import.meta.url).pathname;
@@ -33,6 +34,14 @@ function start(args: string[], cwd: string) {
     });
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   return { child, waitFor, exited, out: () => out, err: () => err };
+}
+
+async function until(condition: () => boolean, what: string, ms = 20_000): Promise<void> {
+  const started = Date.now();
+  while (!condition()) {
+    if (Date.now() - started > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 afterEach(() => {
@@ -74,6 +83,77 @@ describe('auth-emulator logs', () => {
     expect(await server.exited).toBe(0);
     expect(await follower.exited).toBe(0);
     expect(follower.err()).toMatch(/The emulator stopped\.\n$/);
+  });
+
+  // Issue 10, finding 5: a stopped follower made the emulator buffer everything for it (171 → 509 MB). Now it
+  // misses lines and is told how many, while another follower gets every line. The wording is the emulator's own.
+  it('a stopped follower misses lines and says how many when it resumes; another follower gets every line', async () => {
+    const dir = tempDir();
+    // 64 lines of 4 KB per login: 48 logins make 12 MB, twice what the socket buffers and the emulator's 1 MB hold
+    // for a stopped reader (it got about 5 MB of a 24 MB run).
+    writeTemp(dir, 'rules.js', `function (user, context, callback) {
+  for (var i = 0; i < 64; i++) console.log('burst', i, '${'x'.repeat(4_000)}');
+  callback(null, user, context);
+}
+`);
+    const config = readFileSync(EXAMPLE_CONFIG, 'utf8').replace('    default_directory: Username-Password-Authentication\n', '    default_directory: Username-Password-Authentication\n    rules: ./rules.js\n');
+    const emulator = await createEmulator({ config: writeTemp(dir, 'auth.config.yaml', config), stateDir: false, port: 0 });
+    try {
+      const port = new URL(emulator.url!).port;
+      const live = start(['logs', '--port', port], dir);
+      const stopped = start(['logs', '--port', port], dir);
+      await live.waitFor('err', /Following extension logs/);
+      await stopped.waitFor('err', /Following extension logs/);
+      const counts = (f: ReturnType<typeof start>) => {
+        const c = { lines: 0, dropped: 0 };
+        let rest = '';
+        f.child.stdout.on('data', (d: Buffer) => {
+          const lines = (rest + d.toString()).split('\n');
+          rest = lines.pop()!;
+          for (const line of lines) {
+            if (/^\[dev rules\.js [0-9a-f]{8}\] burst \d+ x{4000}$/.test(line)) c.lines++;
+            const m = /^\[auth-emulator\] (\d+) log lines? dropped: this follower fell behind$/.exec(line);
+            if (m) c.dropped += Number(m[1]);
+          }
+        });
+        return c;
+      };
+      const liveCount = counts(live);
+      const stoppedCount = counts(stopped);
+      stopped.child.kill('SIGSTOP');
+
+      const LOGINS = 48;
+      const login = { grant_type: 'password', username: 'user@example.com', password: 'pwd', client_id: 'trusted-app', client_secret: 'trusted-app-secret' };
+      for (let i = 1; i <= LOGINS; i++) {
+        const res = await fetch(`${emulator.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(login) });
+        expect(res.status).toBe(200);
+        // One login at a time reaches the live follower, so it never falls behind on a busy machine.
+        await until(() => liveCount.lines === i * 64, `login ${i}'s lines at the live follower`);
+      }
+      expect(liveCount.dropped).toBe(0);
+
+      stopped.child.kill('SIGCONT');
+      await until(() => stoppedCount.lines + stoppedCount.dropped === LOGINS * 64, 'every line printed or reported dropped');
+      expect(stoppedCount.dropped).toBeGreaterThan(0);
+      expect(stoppedCount.lines).toBeGreaterThan(0);
+    } finally {
+      await emulator.close();
+    }
+  }, 60_000);
+
+  // Issue 10, friction: `logs --tenant nosuch` followed nothing, silently.
+  it('--tenant naming no tenant exits 1 naming the tenants there are', async () => {
+    const dir = tempDir();
+    const config = readFileSync(EXAMPLE_CONFIG, 'utf8').replace('  - name: dev\n', '  - name: other\n    default: true\n    connections: []\n  - name: dev\n');
+    const emulator = await createEmulator({ config: writeTemp(dir, 'auth.config.yaml', config), stateDir: false, port: 0 });
+    try {
+      const follower = start(['logs', '--port', new URL(emulator.url!).port, '--tenant', 'nosuch'], dir);
+      expect(await follower.exited).toBe(1);
+      expect(follower.err()).toBe('Cannot follow logs: No tenant named "nosuch". This emulator serves: other, dev.\n');
+      expect(follower.out()).toBe('');
+    } finally {
+      await emulator.close();
+    }
   });
 
   it('says so when no emulator is running', async () => {

@@ -162,9 +162,12 @@ describe('query strings', () => {
           })
           .on('error', reject);
       });
-      expect(status).toBe(200);
+      // `tenant=__proto__` names a tenant, and there is none by that name.
+      expect(status, q).toBe(q.startsWith('?tenant=') ? 404 : 200);
       expectClean();
     }
+    const res = await t.http.get('/__emulator/logs?tenant=__proto__');
+    expect(res.body).toEqual({ error: 'inexistent_tenant', error_description: 'No tenant named "__proto__". This emulator serves: dev, echo.' });
   });
 });
 

@@ -19,7 +19,10 @@ export class ConfigError extends Error {
       const where = p.line === undefined ? (p.file ?? file) : `${p.file ?? file}:${p.line}:${p.column ?? 1}`;
       return `  ${where}  ${p.path ? `${p.path}: ` : ''}${p.message}${p.frame ? `\n${p.frame}` : ''}`;
     });
-    super(`Invalid config ${file} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
+    const only = problems.length === 1 ? problems[0]! : undefined;
+    // A problem with the file as a whole (missing, a directory, too large) is one line.
+    if (only && !only.path && only.line === undefined && (only.file ?? file) === file) super(`Invalid config ${file}: ${only.message}`);
+    else super(`Invalid config ${file} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
     this.name = 'ConfigError';
     this.file = file;
     this.problems = problems;

@@ -47,15 +47,23 @@ export function parseConfigText(text: string, file: string): Config {
 }
 
 function readText(file: string): string {
-  let size: number;
-  try {
-    size = statSync(file).size;
-  } catch (err) {
+  const unreadable = (err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new ConfigError(file, [{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code})` }]);
+    return new ConfigError(file, [{ path: '', message: code === 'ENOENT' ? 'file not found' : `cannot read the file (${code})` }]);
+  };
+  let stats;
+  try {
+    stats = statSync(file);
+  } catch (err) {
+    throw unreadable(err);
   }
-  if (size > MAX_CONFIG_BYTES) throw new ConfigError(file, [{ path: '', message: `file is ${size} bytes; the limit is ${MAX_CONFIG_BYTES}` }]);
-  return readFileSync(file, 'utf8');
+  if (stats.isDirectory()) throw new ConfigError(file, [{ path: '', message: 'it is a directory, not a file' }]);
+  if (stats.size > MAX_CONFIG_BYTES) throw new ConfigError(file, [{ path: '', message: `file is ${stats.size} bytes; the limit is ${MAX_CONFIG_BYTES}` }]);
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    throw unreadable(err);
+  }
 }
 
 function parseWithLocations(text: string, file: string): { config: Config; locate: Locate; includedFiles: string[] } {

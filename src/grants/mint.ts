@@ -36,6 +36,13 @@ export class MintError extends Error {
   override readonly name = 'MintError';
 }
 
+/** The largest JavaScript Date, in epoch seconds. */
+const LATEST_DATE_SECONDS = 8.64e12;
+
+function inDateRange(option: string, seconds: number): void {
+  if (!(seconds >= 0 && seconds <= LATEST_DATE_SECONDS)) throw new MintError(`${option} makes a token time outside the dates a token can carry (1970 to year 275760).`);
+}
+
 function lookupUser(tenant: Tenant, login: string, connection: string | undefined): User | undefined {
   const byId = tenant.usersById.get(login);
   if (byId) return byId;
@@ -60,6 +67,9 @@ export async function mintTokens(env: TenantEnv, options: MintOptions): Promise<
     ...(options.expiresIn === undefined ? {} : expired ? { lifetime: 60, issuedAt: now + options.expiresIn - 60 } : { lifetime: options.expiresIn }),
     ...(options.notBefore === undefined ? {} : { notBefore: now + options.notBefore }),
   };
+  // What it makes the token's iat, exp or nbf must be a date.
+  if (options.expiresIn !== undefined) inDateRange('expiresIn', expired ? now + options.expiresIn - 60 : now + options.expiresIn);
+  if (options.notBefore !== undefined) inDateRange('notBefore', now + options.notBefore);
   const ctx: GrantContext = { ...env, client, params, request: { id: 'minted', ip: '127.0.0.1', userAgent: 'auth-emulator mint', hostname: 'localhost' } };
   let api;
   try {

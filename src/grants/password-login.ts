@@ -30,7 +30,7 @@ export async function passwordLogin(ctx: GrantContext, connection: Connection): 
   }
   // NOTE(emulator): Auth0 documents 401 unauthorized "user is blocked" for the resource-owner endpoint;
   // the /oauth/token status is not confirmed (reference §13.3).
-  if (user.blocked) throw new Unauthorized('user is blocked');
+  if (user.blocked) throw new Unauthorized('user is blocked', { logDetail: `${user.email} is blocked` });
 
   const requestedScopes = splitScope(params.scope);
   const offlineAllowed = client.grantTypes.has('refresh_token') && (api === undefined || api.allowOfflineAccess);

@@ -28,7 +28,7 @@ export const refreshTokenGrant: Grant = {
 
     const user = tenant.usersById.get(record.userId);
     if (!user) throw new InvalidGrant("The refresh_token was generated for a user who doesn't exist anymore.");
-    if (user.blocked) throw new InvalidGrant('user is blocked');
+    if (user.blocked) throw new InvalidGrant('user is blocked', { logDetail: `${user.email} is blocked` });
     const api = record.audience === undefined ? undefined : tenant.apis.get(record.audience);
     if (record.audience !== undefined && !api) throw unknownToken(`API ${record.audience} no longer exists`);
 

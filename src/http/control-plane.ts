@@ -9,28 +9,31 @@
  *   GET    /__emulator/clock                      {now, frozen}     POST  {freeze?, unfreeze?, set?, advance?}
  *   GET    /__emulator/journal                    recent requests   DELETE clear it
  *   POST   /__emulator/tokens                     mint (JSON: tenant?, client, user?, audience?, scope?, expiresIn?, notBefore?)
- *   GET    /__emulator/logs[?tenant=]             extension output, as server-sent events
+ *   GET    /__emulator/logs[?tenant=]             extension output, as server-sent events; a reader that falls
+ *                                                 behind misses events and is told how many (`event: dropped`)
  */
-import { PassThrough } from 'node:stream';
 import { Router } from '@koa/router';
 import type { Context, Next } from 'koa';
 import type { ExtensionLogEntry } from '../extensions/sandbox.js';
 import { MintError, type MintOptions } from '../grants/mint.js';
 import type { TokenResponse } from '../grants/types.js';
+import type { Snapshot } from '../model/snapshot.js';
 import type { Auth0User } from '../model/user-profile.js';
 import { AccessDenied, InvalidRequest, MethodNotAllowed, NotFound, OAuthError } from '../oauth/errors.js';
-import type { Clock } from '../state/clock.js';
+import { checkedTime, type Clock } from '../state/clock.js';
 import type { JournalEntry } from '../state/journal.js';
 import { ChangeError, type UserInput, type UserPatch } from '../state/runtime-changes.js';
 import { readJsonBody } from './body.js';
 import { throwIfUnmatched } from './unmatched.js';
 import { CONTROL_PREFIX, isControlPath } from './control-path.js';
+import { EventStream } from './event-stream.js';
 
 const HEARTBEAT_MS = 15_000;
 
 /** What the control plane needs from the emulator (it implements this). */
 export interface ControlBackend {
   readonly clock: Clock;
+  readonly snapshot: Snapshot;
   readonly journal: JournalEntry[];
   reset(): void;
   clearJournal(): void;
@@ -74,15 +77,24 @@ function strings(body: Record<string, unknown>, ...names: string[]): void {
   for (const name of names) if (body[name] !== undefined && typeof body[name] !== 'string') throw new InvalidRequest(`${name} must be a string`);
 }
 
-/** Applies `{unfreeze?, freeze?, set?, advance?, reset?}` in that order. Out-of-range times are RangeErrors. */
+/**
+ * Applies `{unfreeze?, freeze?, set?, advance?, reset?}` in that order. Every value is checked first (types, then
+ * the clock's range, a RangeError), so a refused request changes nothing.
+ */
 function applyClock(clock: Clock, body: Record<string, unknown>): void {
+  const freezeAt = body.freeze === undefined || typeof body.freeze === 'boolean' ? undefined : time(body.freeze, 'freeze');
+  const setTo = body.set === undefined ? undefined : time(body.set, 'set');
+  if (body.advance !== undefined && (typeof body.advance !== 'number' || !Number.isFinite(body.advance))) throw new InvalidRequest('advance must be a number of milliseconds');
+  const advance = body.advance as number | undefined;
+  if (freezeAt !== undefined) checkedTime(freezeAt);
+  if (setTo !== undefined) checkedTime(setTo);
+  if (advance !== undefined) checkedTime((setTo ?? freezeAt ?? clock.now()) + advance);
+
   if (body.unfreeze === true) clock.unfreeze();
-  if (body.freeze !== undefined && body.freeze !== false) clock.freeze(body.freeze === true ? undefined : time(body.freeze, 'freeze'));
-  if (body.set !== undefined) clock.set(time(body.set, 'set'));
-  if (body.advance !== undefined) {
-    if (typeof body.advance !== 'number' || !Number.isFinite(body.advance)) throw new InvalidRequest('advance must be a number of milliseconds');
-    clock.advance(body.advance);
-  }
+  if (body.freeze === true) clock.freeze();
+  else if (freezeAt !== undefined) clock.freeze(freezeAt);
+  if (setTo !== undefined) clock.set(setTo);
+  if (advance !== undefined) clock.advance(advance);
   if (body.reset === true) clock.reset();
 }
 
@@ -148,23 +160,37 @@ export function controlPlane(backend: ControlBackend) {
 
   router.get('/logs', (ctx) => {
     const tenant = tenantOf(ctx);
-    const stream = new PassThrough();
-    ctx.req.socket.setTimeout(0);
-    ctx.set('Content-Type', 'text/event-stream; charset=utf-8');
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.set('X-Accel-Buffering', 'no');
+    const tenants = [...backend.snapshot.tenants.keys()];
+    if (tenant !== undefined && !tenants.includes(tenant)) {
+      throw new OAuthError(404, 'inexistent_tenant', `No tenant named "${tenant}". This emulator serves: ${tenants.join(', ')}.`);
+    }
+    const headers = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' };
     ctx.status = 200;
-    ctx.body = stream;
-    stream.write(': auth-emulator extension logs\n\n');
-    const unsubscribe = backend.onExtensionLog((entry) => {
-      if (tenant === undefined || entry.tenant === tenant) stream.write(`data: ${JSON.stringify(entry)}\n\n`);
-    });
-    const heartbeat = setInterval(() => stream.write(': ping\n\n'), HEARTBEAT_MS);
-    heartbeat.unref();
-    ctx.req.socket.once('close', () => {
-      unsubscribe();
-      clearInterval(heartbeat);
-      stream.end();
+    if (ctx.method === 'HEAD') {
+      ctx.set(headers);
+      return;
+    }
+    ctx.req.socket.setTimeout(0);
+    // Written here rather than through koa, so that back-pressure reaches the stream (event-stream.ts). On the
+    // next turn of the loop: bytes after the request that do not parse (a GET with an unframed body) make node
+    // answer 400, which it can only do while nothing has been written.
+    ctx.respond = false;
+    const res = ctx.res;
+    setImmediate(() => {
+      // Gone already (its 'close' has fired): nothing to follow.
+      if (res.destroyed || !res.socket || res.socket.destroyed) return;
+      res.writeHead(200, headers);
+      const stream = new EventStream(res);
+      stream.comment('auth-emulator extension logs');
+      const unsubscribe = backend.onExtensionLog((entry) => {
+        if (tenant === undefined || entry.tenant === tenant) stream.send(JSON.stringify(entry));
+      });
+      const heartbeat = setInterval(() => stream.comment('ping'), HEARTBEAT_MS);
+      heartbeat.unref();
+      res.once('close', () => {
+        unsubscribe();
+        clearInterval(heartbeat);
+      });
     });
   });
 

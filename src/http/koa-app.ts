@@ -16,8 +16,11 @@ import { tenantMiddleware } from './tenant.js';
 import { wellKnown } from './well-known.js';
 import { InvalidRequest } from '../oauth/errors.js';
 
-/** Errors a client causes by going away or sending garbage: not the emulator's bugs, not worth a stack. */
-const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ECONNABORTED']);
+/**
+ * Errors a client causes by going away, sending garbage or sending too slowly (node's request timeout): not the
+ * emulator's bugs, not worth a stack.
+ */
+const CLIENT_GONE = new Set(['ERR_STREAM_PREMATURE_CLOSE', 'ECONNRESET', 'EPIPE', 'ECONNABORTED', 'ERR_HTTP_REQUEST_TIMEOUT']);
 
 /** A request target node parsed but the URL parser refuses (`GET http://[::1/x`): a 400, not a 500. */
 async function validTarget(ctx: Context, next: Next): Promise<void> {

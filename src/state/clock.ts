@@ -2,11 +2,24 @@
  * The emulator's clock: tokens are stamped with it and expiry is checked against it, so a test can freeze,
  * set and advance time instead of sleeping. It follows a source clock (Date.now by default) until frozen.
  */
-/** The range of a JavaScript Date: beyond it, times cannot be written as tokens' claims or ISO strings. */
-const MAX_TIME = 8.64e15;
+/**
+ * The times the clock may show: from the epoch to the last millisecond of year 9999. Tokens carry seconds since
+ * the epoch (RFC 7519 NumericDate), so earlier times would stamp negative `iat`s, which no real token has; later
+ * ones print as six-digit years (`+275760-…`) that ISO parsers refuse, and at the very end of the Date range
+ * adding a token's lifetime (or letting a running clock tick) passes the largest Date there is. From year 9999
+ * a token can live 270,000 years and still expire on a valid Date (the config allows 30 days).
+ */
+export const EARLIEST_TIME = 0;
+export const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+const RANGE = `${new Date(EARLIEST_TIME).toISOString()} and ${new Date(LATEST_TIME).toISOString()}`;
 
-function checked(ms: number): number {
-  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME) throw new RangeError(`The time must be within ±${MAX_TIME} ms of the epoch`);
+/** `ms` if the clock may show it; a RangeError naming the range otherwise. */
+export function checkedTime(ms: number): number {
+  if (!(ms >= EARLIEST_TIME && ms <= LATEST_TIME)) {
+    const date = new Date(ms);
+    const shown = Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
+    throw new RangeError(`The clock must stay between ${RANGE} (got ${shown})`);
+  }
   return ms;
 }
 
@@ -30,7 +43,7 @@ export class Clock {
 
   /** Stops time, at `at` (a Date or epoch ms) or at the current time. */
   freeze(at?: Date | number): void {
-    this.#frozenAt = at === undefined ? this.now() : checked(+at);
+    this.#frozenAt = at === undefined ? this.now() : checkedTime(+at);
   }
 
   /** Lets time run again from where it stands. */
@@ -42,7 +55,7 @@ export class Clock {
 
   /** Jumps to a time (frozen or running, as it was). */
   set(to: Date | number): void {
-    const ms = checked(+to);
+    const ms = checkedTime(+to);
     if (this.#frozenAt !== undefined) this.#frozenAt = ms;
     else this.#offset = ms - this.#source();
   }
