@@ -157,7 +157,10 @@ export class Emulator {
     const keyStore = new KeyStore(stateDir);
     const refreshTokens = await RefreshTokenStore.open(stateDir ? join(stateDir, 'refresh-tokens.jsonl') : undefined);
     const emulator = new Emulator(buildSnapshot(loaded, file), keyStore, refreshTokens, options);
-    await emulator.#loadKeys(emulator.#snapshot);
+    await emulator.#loadKeys(emulator.#snapshot).catch(async (err: unknown) => {
+      await refreshTokens.close();
+      throw err;
+    });
     if ([...emulator.#snapshot.tenants.values()].some(hasExtensions)) emulator.#sandbox.warm();
     if (options.watch && file) {
       emulator.#watcher = new ConfigWatcher(() => void emulator.reload());
@@ -298,16 +301,18 @@ export class Emulator {
 
   /**
    * Back to the loaded config: runtime users, clients and grants, metadata changes, refresh tokens, the
-   * journal and the clock are reset. Signing keys stay.
+   * journal and the clock are reset (at once; the promise resolves when the revoked refresh tokens are out
+   * of the state folder). Signing keys stay.
    */
-  reset(): void {
+  async reset(): Promise<void> {
     this.#changes.reset();
     this.#users.reset();
     this.#userinfoClaims.clear();
-    this.#refreshTokens.clear();
+    const cleared = this.#refreshTokens.clear();
     this.#journal.clear();
     this.#clock.reset();
     this.#changed();
+    await cleared;
   }
 
   /** Recent requests, oldest first: endpoint, grant, client, user and outcome. */
@@ -431,7 +436,7 @@ export class Emulator {
         server.closeAllConnections();
       });
     }
-    await Promise.all([this.#sandbox.close(), this.#refreshTokens.flush()]);
+    await Promise.all([this.#sandbox.close(), this.#refreshTokens.close()]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -617,7 +617,7 @@ describe('reset', () => {
     await clientCredentials(e, bot).expect(200);
     expect(e.journal).toHaveLength(2);
 
-    e.reset();
+    await e.reset();
 
     expect(e.journal).toEqual([]);
     expect(e.clock.frozen).toBe(false);

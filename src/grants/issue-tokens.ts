@@ -91,6 +91,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
       })
     : undefined;
 
+  // The refresh token is written to the state file while the tokens are signed; the answer waits for both.
   const refreshToken = req.refresh.issue
     ? ctx.refreshTokens.issue({
         tenant: ctx.tenant.name,
@@ -104,11 +105,11 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
       })
     : undefined;
 
-  const [access_token, id_token] = await Promise.all([accessToken, idToken]);
+  const [access_token, id_token, refresh_token] = await Promise.all([accessToken, idToken, refreshToken]);
   if (api && openid) ctx.extensions.userinfoClaims.remember(access_token!, customIdClaims, iat + expiresIn);
   return {
     access_token: access_token!,
-    ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+    ...(refresh_token !== undefined ? { refresh_token } : {}),
     ...(id_token !== undefined ? { id_token } : {}),
     ...(req.alwaysReturnScope || !sameScopes(draft.scopes, req.requestedScopes) ? { scope } : {}),
     expires_in: expiresIn,

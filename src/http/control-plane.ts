@@ -32,7 +32,7 @@ const HEARTBEAT_MS = 15_000;
 export interface ControlBackend {
   readonly clock: Clock;
   readonly journal: JournalEntry[];
-  reset(): void;
+  reset(): Promise<void>;
   clearJournal(): void;
   addUser(input: Omit<UserInput, 'connection'> & { connection?: string; tenant?: string }): Auth0User;
   updateUser(userId: string, patch: UserPatch, options: { tenant?: string }): Auth0User;
@@ -89,8 +89,8 @@ function applyClock(clock: Clock, body: Record<string, unknown>): void {
 export function controlPlane(backend: ControlBackend) {
   const router = new Router({ prefix: CONTROL_PREFIX });
 
-  router.post('/reset', (ctx) => {
-    backend.reset();
+  router.post('/reset', async (ctx) => {
+    await backend.reset();
     ctx.status = 204;
   });
 
