@@ -106,7 +106,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
     : undefined;
 
   const [access_token, id_token, refresh_token] = await Promise.all([accessToken, idToken, refreshToken]);
-  if (api && openid) ctx.extensions.userinfoClaims.remember(access_token!, customIdClaims, iat + expiresIn);
+  if (api && openid) ctx.extensions.userinfoClaims.remember(access_token!, { tenant: ctx.tenant.name, userId: user.userId }, customIdClaims, iat + expiresIn);
   return {
     access_token: access_token!,
     ...(refresh_token !== undefined ? { refresh_token } : {}),

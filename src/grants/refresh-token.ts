@@ -11,6 +11,7 @@ import { issueUserTokens } from './issue-tokens.js';
 import type { Grant } from './types.js';
 
 const unknownToken = (why: string) => new InvalidGrant('Unknown or invalid refresh token.', { logDetail: why });
+const userGone = (why: string) => new InvalidGrant("The refresh_token was generated for a user who doesn't exist anymore.", { logDetail: why });
 
 export const refreshTokenGrant: Grant = {
   grantType: 'refresh_token',
@@ -27,6 +28,7 @@ export const refreshTokenGrant: Grant = {
     if (record.tenant !== tenant.name) throw unknownToken('no such refresh token in this tenant');
     if (record.clientId !== client.clientId) throw unknownToken(`refresh token was issued to ${record.clientId}`);
     const now = ctx.now();
+    if (record.userDeletedAt !== undefined) throw userGone(`user ${record.userId} was deleted`);
     if (record.rotatedAt !== undefined) {
       await refreshTokens.revokeFamily(record.family);
       throw unknownToken('rotated refresh token reused: its family is revoked');
@@ -34,7 +36,9 @@ export const refreshTokenGrant: Grant = {
     if (record.expiresAt !== undefined && record.expiresAt <= now) throw unknownToken('refresh token expired');
 
     const user = tenant.usersById.get(record.userId);
-    if (!user) throw new InvalidGrant("The refresh_token was generated for a user who doesn't exist anymore.");
+    // Not deleted but not there: gone from the config file, or added at runtime by an earlier run. Neither is
+    // a delete; the token works again if the user comes back.
+    if (!user) throw userGone(`user ${record.userId} is not in tenant ${tenant.name}`);
     if (user.blocked) throw new InvalidGrant('user is blocked');
     const api = record.audience === undefined ? undefined : tenant.apis.get(record.audience);
     if (record.audience !== undefined && !api) throw unknownToken(`API ${record.audience} no longer exists`);

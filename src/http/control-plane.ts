@@ -36,7 +36,7 @@ export interface ControlBackend {
   clearJournal(): void;
   addUser(input: Omit<UserInput, 'connection'> & { connection?: string; tenant?: string }): Auth0User;
   updateUser(userId: string, patch: UserPatch, options: { tenant?: string }): Auth0User;
-  removeUser(userId: string, options: { tenant?: string }): boolean;
+  removeUser(userId: string, options: { tenant?: string }): Promise<boolean>;
   listUsers(options: { tenant?: string }): Auth0User[];
   mint(options: MintOptions): Promise<TokenResponse>;
   onExtensionLog(listener: (entry: ExtensionLogEntry) => void): () => void;

@@ -28,7 +28,7 @@
  *
  * Auth0 keeps at most 200 active refresh tokens per user and application, revoking the oldest when a new one
  * is issued (reference, "Refresh token issuance rules"); so does the store. (Rotated tokens are kept, for
- * reuse detection, until their family is revoked.)
+ * reuse detection, until their family is revoked; a deleted user's, until revoked one by one.)
  */
 import { hash as digest, randomFillSync } from 'node:crypto';
 import { fstatSync } from 'node:fs';
@@ -50,6 +50,12 @@ export interface RefreshRecord {
   readonly family: string;
   /** Set when a rotating token has been exchanged; presenting it again revokes the family. */
   readonly rotatedAt?: number;
+  /**
+   * Set when its user was deleted. The record stays, so that the token keeps getting Auth0's answer for a
+   * deleted user's token, also once a user with the same user_id exists again (here, a user created again
+   * with the same email: Auth0's ids are random, so there the old token's user never comes back).
+   */
+  readonly userDeletedAt?: number;
 }
 
 /** One line of the log. */
@@ -201,6 +207,21 @@ export class RefreshTokenStore {
     return written;
   }
 
+  /** Revokes every refresh token of a deleted user (see `userDeletedAt`); resolves with how many there were. */
+  async revokeUser(tenant: string, userId: string, at: number): Promise<number> {
+    let written = this.durable();
+    let count = 0;
+    for (const [id, record] of this.#records) {
+      if (record.tenant !== tenant || record.userId !== userId || record.userDeletedAt !== undefined) continue;
+      const revoked = { ...record, userDeletedAt: at };
+      this.#put(id, revoked);
+      written = this.#log({ put: id, record: revoked });
+      count++;
+    }
+    await written;
+    return count;
+  }
+
   /** Revokes every refresh token (a reset). */
   clear(): Promise<void> {
     this.#records.clear();
@@ -251,7 +272,7 @@ export class RefreshTokenStore {
     this.#records.set(id, record);
     const key = activeKey(record);
     let active = this.#active.get(key);
-    if (record.rotatedAt === undefined) {
+    if (record.rotatedAt === undefined && record.userDeletedAt === undefined) {
       if (!active) this.#active.set(key, (active = new Set()));
       active.add(id);
     } else if (active?.delete(id) && active.size === 0) this.#active.delete(key);
