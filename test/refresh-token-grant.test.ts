@@ -183,3 +183,74 @@ describe('refresh token grant', () => {
     }
   });
 });
+
+describe('refresh tokens with expiration_type: expiring', () => {
+  const LIFETIME = 3600;
+  const client = (client_id: string, refresh_token: Record<string, unknown>) => ({
+    client_id,
+    client_secret: `${client_id}-secret`,
+    app_type: 'non_interactive' as const,
+    grant_types: ['password' as const, 'refresh_token' as const],
+    refresh_token,
+  });
+  let e: TestEmulator;
+  beforeAll(async () => {
+    e = await startEmulator({
+      config: {
+        tenants: [
+          {
+            name: 'dev',
+            default_directory: 'db',
+            apis: [{ identifier: API, scopes: ['read:sample'], allow_offline_access: true }],
+            clients: [
+              client('expiring', { expiration_type: 'expiring', token_lifetime: LIFETIME }),
+              client('expiring-rotor', { expiration_type: 'expiring', token_lifetime: LIFETIME, rotation_type: 'rotating' }),
+              // token_lifetime only counts with expiration_type: expiring.
+              client('lasting', { expiration_type: 'non-expiring', token_lifetime: LIFETIME }),
+            ],
+            connections: [{ name: 'db', users: [{ email: 'user@example.com', password: 'pwd' }] }],
+          },
+        ],
+      },
+    });
+  });
+  afterAll(() => e.close());
+
+  const as = (client_id: string) => ({ client_id, client_secret: `${client_id}-secret` });
+  async function loginAs(client_id: string): Promise<string> {
+    const res = await e.http
+      .post('/oauth/token')
+      .send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...as(client_id) })
+      .expect(200);
+    return res.body.refresh_token as string;
+  }
+  const use = (client_id: string, refresh_token: string) => e.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token, ...as(client_id) });
+  const seconds = (s: number) => e.emulator.clock.advance(s * 1000);
+
+  it('works until token_lifetime has passed since the login, then is refused', async () => {
+    e.emulator.clock.freeze();
+    const token = await loginAs('expiring');
+    seconds(LIFETIME - 1);
+    await use('expiring', token).expect(200);
+    seconds(1);
+    expect((await use('expiring', token).expect(403)).body).toEqual(INVALID);
+  });
+
+  it('with rotation, the lifetime is the family’s: a rotated-in token expires when the first one would have', async () => {
+    e.emulator.clock.freeze();
+    const first = await loginAs('expiring-rotor');
+    seconds(LIFETIME / 2);
+    const second = (await use('expiring-rotor', first).expect(200)).body.refresh_token as string;
+    seconds(LIFETIME / 2 - 1);
+    const third = (await use('expiring-rotor', second).expect(200)).body.refresh_token as string;
+    seconds(1);
+    expect((await use('expiring-rotor', third).expect(403)).body).toEqual(INVALID);
+  });
+
+  it('non-expiring tokens ignore token_lifetime', async () => {
+    e.emulator.clock.freeze();
+    const token = await loginAs('lasting');
+    seconds(10 * LIFETIME);
+    await use('lasting', token).expect(200);
+  });
+});

@@ -25,8 +25,11 @@ export interface UserTokenRequest {
   readonly requestedScopes: readonly string[];
   /** `gty` claim: `password` for both password grants, `refresh_token` for refresh. */
   readonly gty: 'password' | 'refresh_token';
-  /** Whether to issue a refresh token, and into which rotation family (a new one when absent). */
-  readonly refresh: { issue: boolean; family?: string };
+  /**
+   * Whether to issue a refresh token, and for a rotation the family it joins and the family's expiry (an
+   * absolute lifetime runs from the login, not from each rotation).
+   */
+  readonly refresh: { issue: boolean; family?: string; expiresAt?: number | undefined };
   /** The refresh grant always returns `scope`; the password grants only when it differs from the request. */
   readonly alwaysReturnScope: boolean;
   /** Minting only: a lifetime (seconds) for both tokens, an issue time, and a not-before time (epoch seconds). */
@@ -100,7 +103,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
         audience: api?.identifier,
         scope: scopes,
         issuedAt: iat,
-        expiresAt: client.refreshLifetime === undefined ? undefined : iat + client.refreshLifetime,
+        expiresAt: req.refresh.expiresAt ?? (client.refreshLifetime === undefined ? undefined : iat + client.refreshLifetime),
         ...(req.refresh.family !== undefined ? { family: req.refresh.family } : {}),
       })
     : undefined;

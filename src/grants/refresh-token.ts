@@ -60,7 +60,9 @@ export const refreshTokenGrant: Grant = {
         scopes,
         requestedScopes,
         gty: 'refresh_token',
-        refresh: { issue: client.refreshRotation, family: record.family },
+        // Auth0's absolute lifetime is the family's: "a refresh token or refresh token family lifetime"
+        // (docs: Configure Refresh Token Expiration).
+        refresh: { issue: client.refreshRotation, family: record.family, expiresAt: record.expiresAt },
         alwaysReturnScope: true,
       });
     } finally {
