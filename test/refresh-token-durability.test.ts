@@ -2,16 +2,17 @@
  * Refresh-token changes are in the state folder before the client hears of them (issue 10, finding 2): the
  * CLI in a child process, killed with SIGKILL right after its answers, then started again on the same
  * folder. And a write that fails (the file-size limit of the process, set with prlimit, stands in for a
- * full disk) is answered 500 and never acknowledged; the next change rewrites the log whole.
+ * full disk) is answered 500 and never acknowledged; the next change rewrites the log whole. And a log
+ * deleted while the emulator runs, or a temp file a crash left, are dealt with.
  * (test/refresh-token-crash.test.ts does the same under load, killing at random moments.)
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAll, startChild } from './child-emulator.js';
 import { API, PASSWORD, ROTOR, STEADY, userEmail, writeRefreshConfig } from './refresh-config.js';
-import { tempDir } from './helpers.js';
+import { startEmulator, tempDir } from './helpers.js';
 
 const INVALID = { error: 'invalid_grant', error_description: 'Unknown or invalid refresh token.' };
 const SERVER_ERROR = { error: 'server_error', error_description: 'Internal error in the emulator (see its log)' };
@@ -111,5 +112,33 @@ describe('a write to the state folder that fails', () => {
     const b = await startChild(file, stateDir);
     expect((await refresh(b.url, STEADY, after)).status).toBe(200);
     expect(await refresh(b.url, STEADY, before)).toEqual({ status: 403, body: INVALID });
+  });
+});
+
+describe('the state folder changed behind the emulator’s back', () => {
+  it('a log deleted while running is written again whole at the next change', async () => {
+    const { file, stateDir } = folder();
+    const log = join(stateDir, 'refresh-tokens.jsonl');
+    const a = await startEmulator({ config: file, stateDir });
+    const send = (body: Record<string, string>) => a.http.post('/oauth/token').send(body);
+    const first = (await send({ grant_type: 'password', username: userEmail(0), password: PASSWORD, audience: API, scope: 'offline_access', ...STEADY }).expect(200)).body.refresh_token as string;
+    rmSync(log);
+    const second = (await send({ grant_type: 'password', username: userEmail(1), password: PASSWORD, audience: API, scope: 'offline_access', ...STEADY }).expect(200)).body.refresh_token as string;
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(2);
+    await a.close();
+
+    const b = await startEmulator({ config: file, stateDir });
+    for (const refresh_token of [first, second]) await b.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token, ...STEADY }).expect(200);
+    await b.close();
+  });
+
+  it('a temp file left by a rewrite a crash cut short is removed at start', async () => {
+    const { file, stateDir } = folder();
+    // The pid of a process that has exited: its rewrite can never finish.
+    const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
+    writeFileSync(join(stateDir, `refresh-tokens.jsonl.${gone}.tmp`), '{"put":');
+    const a = await startEmulator({ config: file, stateDir });
+    expect(readdirSync(stateDir).sort()).toEqual(['keys', 'refresh-tokens.jsonl']);
+    await a.close();
   });
 });
