@@ -14,6 +14,7 @@ import { ConfigError, loadConfigFile } from './config/load.js';
 import { DEMO_CONFIG_FILE, PortInUseError, createEmulator } from './emulator.js';
 import { MintError } from './grants/mint.js';
 import { KeyError, KeyStore } from './tokens/key-store.js';
+import { StateError } from './state/state-error.js';
 import { buildSnapshot } from './model/snapshot.js';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -182,7 +183,7 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
       },
     });
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof KeyError) fail(err.message);
+    if (err instanceof ConfigError || err instanceof KeyError || err instanceof StateError) fail(err.message);
     throw err;
   }
 
@@ -271,7 +272,7 @@ async function token(values: ReturnType<typeof parse>['values']): Promise<void> 
       extensionLog: (entry) => console.error(formatExtensionLine(entry, 'text')),
     });
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof KeyError) fail(err.message);
+    if (err instanceof ConfigError || err instanceof KeyError || err instanceof StateError) fail(err.message);
     throw err;
   }
   try {

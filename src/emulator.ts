@@ -172,7 +172,10 @@ export class Emulator {
     const keyStore = new KeyStore(stateDir);
     const refreshTokens = await RefreshTokenStore.open(stateDir ? join(stateDir, 'refresh-tokens.jsonl') : undefined);
     const emulator = new Emulator(buildSnapshot(loaded, file), keyStore, refreshTokens, options);
-    await emulator.#loadKeys(emulator.#snapshot);
+    await emulator.#loadKeys(emulator.#snapshot).catch(async (err: unknown) => {
+      await refreshTokens.close();
+      throw err;
+    });
     if ([...emulator.#snapshot.tenants.values()].some(hasExtensions)) emulator.#sandbox.warm();
     if (options.watch && file) {
       emulator.#watcher = new ConfigWatcher(() => void emulator.reload());
@@ -262,11 +265,22 @@ export class Emulator {
     return this.updateUser(userId, { blocked: false }, options);
   }
 
-  /** Removes a user (by user_id, email or username); their refresh tokens stop working. False when there was no such user. */
-  removeUser(user: string, options: { tenant?: string } = {}): boolean {
-    const removed = this.#changes.removeUser(this.#snapshot, this.#tenantName(options.tenant), this.#userId(user, options.tenant));
-    if (removed) this.#changed();
-    return removed;
+  /**
+   * Removes a user (by user_id, email or username), as Auth0's `DELETE /api/v2/users/{id}` does: their refresh
+   * tokens are revoked for good, also if a user with the same email (and so the same user_id) is created
+   * again (resolves once that is in the state folder), and what the emulator kept about them at runtime
+   * (logins count, metadata set by Actions, /userinfo claims) is dropped, so such a user starts clean.
+   * False when there was no such user.
+   */
+  async removeUser(user: string, options: { tenant?: string } = {}): Promise<boolean> {
+    const tenant = this.#tenantName(options.tenant);
+    const userId = this.#userId(user, options.tenant);
+    if (!this.#changes.removeUser(this.#snapshot, tenant, userId)) return false;
+    this.#changed();
+    this.#users.forget(userId);
+    this.#userinfoClaims.forgetUser(tenant, userId);
+    await this.#refreshTokens.revokeUser(tenant, userId, Math.floor(this.#clock.now() / 1000));
+    return true;
   }
 
   /** A user by user_id, email or username, as Auth0's API returns it. */
@@ -313,16 +327,18 @@ export class Emulator {
 
   /**
    * Back to the loaded config: runtime users, clients and grants, metadata changes, refresh tokens, the
-   * journal and the clock are reset. Signing keys stay.
+   * journal and the clock are reset (at once; the promise resolves when the revoked refresh tokens are out
+   * of the state folder). Signing keys stay.
    */
-  reset(): void {
+  async reset(): Promise<void> {
     this.#changes.reset();
     this.#users.reset();
     this.#userinfoClaims.clear();
-    this.#refreshTokens.clear();
+    const cleared = this.#refreshTokens.clear();
     this.#journal.clear();
     this.#clock.reset();
     this.#changed();
+    await cleared;
   }
 
   /** Recent requests, oldest first: endpoint, grant, client, user and outcome. */
@@ -416,6 +432,8 @@ export class Emulator {
   /**
    * Reads the config again and swaps in the new snapshot whole: a request that started on the old one
    * finishes on it. Keys, refresh tokens and runtime user state are kept. A broken config changes nothing.
+   * A user gone from the file keeps their refresh tokens (refused meanwhile as for a deleted user, valid
+   * again if the user comes back): an edit is not a delete, and a bad edit is often reverted.
    */
   reload(): Promise<ReloadEvent> {
     if (this.#reloading) {
@@ -471,7 +489,7 @@ export class Emulator {
     this.#servers = [];
     this.#url = undefined;
     await closeServers(servers);
-    await Promise.all([this.#sandbox.close(), this.#refreshTokens.flush()]);
+    await Promise.all([this.#sandbox.close(), this.#refreshTokens.close()]);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

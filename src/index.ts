@@ -6,6 +6,7 @@ export type { Clock } from './state/clock.js';
 export type { JournalEntry } from './state/journal.js';
 export { ChangeError, type UserInput, type UserPatch } from './state/runtime-changes.js';
 export { ConfigError, type ConfigProblem } from './config/load.js';
+export { StateError } from './state/state-error.js';
 export type { ConfigInput as AuthEmulatorConfig } from './config/schema.js';
 export type { RequestLogEntry } from './http/request-log.js';
 export type { ExtensionLogEntry } from './extensions/sandbox.js';

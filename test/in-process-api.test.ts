@@ -438,7 +438,7 @@ describe('runtime users, clients and client grants', () => {
     await password(e, { password: 'changed' }).expect(200);
     await password(e).expect(403);
 
-    e.removeUser(id);
+    await e.removeUser(id);
     await password(e, { password: 'changed' }).expect(403);
     const again = e.addUser({ email: 'user@example.com', password: 'pwd' });
     expect(again.user_id).toBe(id);
@@ -470,7 +470,7 @@ describe('runtime users, clients and client grants', () => {
     const { refresh_token } = (await password(e, { scope: 'openid offline_access' }).expect(200)).body as { refresh_token: string };
     await refresh(e, refresh_token).expect(200);
 
-    expect(e.removeUser(id)).toBe(true);
+    expect(await e.removeUser(id)).toBe(true);
     expect(e.getUser(id)).toBeUndefined();
     expect(e.getUser('user@example.com')).toEqual(expect.objectContaining({ identities: [expect.objectContaining({ connection: 'employees' })] }));
     expect((await password(e).expect(403)).body).toEqual({ error: 'invalid_grant', error_description: 'Wrong email or password.' });
@@ -478,7 +478,7 @@ describe('runtime users, clients and client grants', () => {
       error: 'invalid_grant',
       error_description: "The refresh_token was generated for a user who doesn't exist anymore.",
     });
-    expect(e.removeUser(id)).toBe(false);
+    expect(await e.removeUser(id)).toBe(false);
   });
 
   it('addClient + addClientGrant: client credentials work for the new client; removeClientGrant: 403', async () => {
@@ -601,14 +601,14 @@ describe('reset', () => {
     e.addUser({ email: 'reset.me@example.com', password: 'x' });
     e.updateUser(userId, { name: 'Renamed User', app_metadata: { plan: 'pro' } });
     e.blockUser(userId);
-    e.removeUser(bossId);
+    await e.removeUser(bossId);
     e.addClient({ ...bot, grant_types: ['client_credentials'] });
     e.addClientGrant({ client_id: 'ci-bot', audience: API });
     e.removeClientGrant({ client_id: 'trusted-app', audience: API });
     await clientCredentials(e, bot).expect(200);
     expect(e.journal).toHaveLength(2);
 
-    e.reset();
+    await e.reset();
 
     expect(e.journal).toEqual([]);
     expect(e.clock.frozen).toBe(false);

@@ -569,7 +569,7 @@ describe('runtime changes', () => {
     expect((await t.http.post('/oauth/token').send({ grant_type: 'client_credentials', audience: API, ...M2M })).status).toBe(200);
     expect((await login('kept@example.com', 'pw')).status).toBe(200);
 
-    t.emulator.reset();
+    await t.emulator.reset();
     expect((await get(userPath(created.body.user_id as string))).status).toBe(404);
     expect((await get(userPath(john)).expect(200)).body.app_metadata).toEqual({ plan: 'gold', roles: ['admin'] });
     await get(userPath(bob)).expect(200);

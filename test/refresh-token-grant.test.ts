@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { API as CHILD_API, PASSWORD, ROTOR, STEADY, userEmail, writeRefreshConfig } from './refresh-config.js';
 import { API, TRUSTED, decode, fixture, startEmulator, tempDir, verifyWithServedJwks, type TestEmulator } from './helpers.js';
 
 let t: TestEmulator;
@@ -101,27 +102,39 @@ describe('refresh token grant', () => {
   });
 
   it('survives a restart when state is persisted: issued, revoked and rotated tokens, in a log rewritten at start', async () => {
-    const stateDir = tempDir();
+    const dir = tempDir();
+    const stateDir = join(dir, 'state');
     const file = join(stateDir, 'refresh-tokens.jsonl');
-    const passwordLogin = (e: TestEmulator) =>
-      e.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...TRUSTED }).expect(200);
-    const a = await startEmulator({ stateDir });
-    const kept = (await passwordLogin(a)).body.refresh_token as string;
-    const revoked = (await passwordLogin(a)).body.refresh_token as string;
-    await a.http.post('/oauth/revoke').send({ token: revoked, ...TRUSTED }).expect(200);
+    const config = writeRefreshConfig(dir);
+    const send = (e: TestEmulator, body: Record<string, string>) => e.http.post('/oauth/token').send({ audience: CHILD_API, ...body });
+    const passwordLogin = (e: TestEmulator, client: typeof STEADY | typeof ROTOR) =>
+      send(e, { grant_type: 'password', username: userEmail(0), password: PASSWORD, scope: 'offline_access', ...client }).expect(200);
+    const use = (e: TestEmulator, client: typeof STEADY | typeof ROTOR, refresh_token: string) => send(e, { grant_type: 'refresh_token', refresh_token, ...client });
+
+    const a = await startEmulator({ config, stateDir });
+    const kept = (await passwordLogin(a, STEADY)).body.refresh_token as string;
+    const revoked = (await passwordLogin(a, STEADY)).body.refresh_token as string;
+    await a.http.post('/oauth/revoke').send({ token: revoked, ...STEADY }).expect(200);
+    const first = (await passwordLogin(a, ROTOR)).body.refresh_token as string;
+    const second = (await use(a, ROTOR, first).expect(200)).body.refresh_token as string;
     await a.close();
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    const lines = readFileSync(file, 'utf8').trim().split('\n');
-    expect(lines).toHaveLength(3); // two issued, one revoked
+    // Two issued, one revoked; one issued, then marked rotated when exchanged for a new one.
+    expect(readFileSync(file, 'utf8').trim().split('\n').map((line) => Object.keys(JSON.parse(line) as object)[0])).toEqual(['put', 'put', 'del', 'put', 'put', 'put']);
     expect(readFileSync(file, 'utf8')).not.toContain(kept.slice(3));
 
-    const b = await startEmulator({ stateDir });
+    const b = await startEmulator({ config, stateDir });
     try {
-      const again = await b.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: kept, ...TRUSTED }).expect(200);
+      // Rewritten at start: the live token, the rotated one (kept for reuse detection) and its successor.
+      expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(3);
+      const again = await use(b, STEADY, kept).expect(200);
       expect(decode(again.body.access_token).gty).toBe('refresh_token');
-      expect((await b.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: revoked, ...TRUSTED }).expect(403)).body).toEqual(INVALID);
-      await b.emulator.close();
-      expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(1); // rewritten: the live token only
+      expect((await use(b, STEADY, revoked).expect(403)).body).toEqual(INVALID);
+      // The rotation survived: the successor works (and rotates), the exchanged token is a reuse, which
+      // revokes the whole family.
+      const third = (await use(b, ROTOR, second).expect(200)).body.refresh_token as string;
+      expect((await use(b, ROTOR, first).expect(403)).body).toEqual(INVALID);
+      expect((await use(b, ROTOR, third).expect(403)).body).toEqual(INVALID);
     } finally {
       await b.close();
     }
@@ -168,5 +181,76 @@ describe('refresh token grant', () => {
     } finally {
       await b.close();
     }
+  });
+});
+
+describe('refresh tokens with expiration_type: expiring', () => {
+  const LIFETIME = 3600;
+  const client = (client_id: string, refresh_token: Record<string, unknown>) => ({
+    client_id,
+    client_secret: `${client_id}-secret`,
+    app_type: 'non_interactive' as const,
+    grant_types: ['password' as const, 'refresh_token' as const],
+    refresh_token,
+  });
+  let e: TestEmulator;
+  beforeAll(async () => {
+    e = await startEmulator({
+      config: {
+        tenants: [
+          {
+            name: 'dev',
+            default_directory: 'db',
+            apis: [{ identifier: API, scopes: ['read:sample'], allow_offline_access: true }],
+            clients: [
+              client('expiring', { expiration_type: 'expiring', token_lifetime: LIFETIME }),
+              client('expiring-rotor', { expiration_type: 'expiring', token_lifetime: LIFETIME, rotation_type: 'rotating' }),
+              // token_lifetime only counts with expiration_type: expiring.
+              client('lasting', { expiration_type: 'non-expiring', token_lifetime: LIFETIME }),
+            ],
+            connections: [{ name: 'db', users: [{ email: 'user@example.com', password: 'pwd' }] }],
+          },
+        ],
+      },
+    });
+  });
+  afterAll(() => e.close());
+
+  const as = (client_id: string) => ({ client_id, client_secret: `${client_id}-secret` });
+  async function loginAs(client_id: string): Promise<string> {
+    const res = await e.http
+      .post('/oauth/token')
+      .send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...as(client_id) })
+      .expect(200);
+    return res.body.refresh_token as string;
+  }
+  const use = (client_id: string, refresh_token: string) => e.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token, ...as(client_id) });
+  const seconds = (s: number) => e.emulator.clock.advance(s * 1000);
+
+  it('works until token_lifetime has passed since the login, then is refused', async () => {
+    e.emulator.clock.freeze();
+    const token = await loginAs('expiring');
+    seconds(LIFETIME - 1);
+    await use('expiring', token).expect(200);
+    seconds(1);
+    expect((await use('expiring', token).expect(403)).body).toEqual(INVALID);
+  });
+
+  it('with rotation, the lifetime is the family’s: a rotated-in token expires when the first one would have', async () => {
+    e.emulator.clock.freeze();
+    const first = await loginAs('expiring-rotor');
+    seconds(LIFETIME / 2);
+    const second = (await use('expiring-rotor', first).expect(200)).body.refresh_token as string;
+    seconds(LIFETIME / 2 - 1);
+    const third = (await use('expiring-rotor', second).expect(200)).body.refresh_token as string;
+    seconds(1);
+    expect((await use('expiring-rotor', third).expect(403)).body).toEqual(INVALID);
+  });
+
+  it('non-expiring tokens ignore token_lifetime', async () => {
+    e.emulator.clock.freeze();
+    const token = await loginAs('lasting');
+    seconds(10 * LIFETIME);
+    await use('lasting', token).expect(200);
   });
 });

@@ -98,7 +98,7 @@ describe('notes API', () => {
     emulator.blockUser(emulator.getUser('alice@example.com').user_id);
     emulator.clock.advance(24 * 60 * 60 * 1000);
 
-    emulator.reset();
+    await emulator.reset();
     expect(emulator.getUser('carol@example.com')).toBeUndefined();
     expect((await login('carol@example.com', 'carol-password')).status).toBe(403);
     expect((await login('alice@example.com', 'alice-password')).status).toBe(200);

@@ -9,7 +9,7 @@ import { requireParams, type Params } from '../oauth/params.js';
 import type { Tenant } from '../model/tenant.js';
 import type { RefreshTokenStore } from '../state/refresh-tokens.js';
 
-export function revoke(tenant: Tenant, refreshTokens: RefreshTokenStore, params: Params, authorization: string | undefined): { clientId: string } {
+export async function revoke(tenant: Tenant, refreshTokens: RefreshTokenStore, params: Params, authorization: string | undefined): Promise<{ clientId: string }> {
   const credentials = readClientCredentials(params, authorization);
   let clientId: string;
   try {
@@ -24,6 +24,8 @@ export function revoke(tenant: Tenant, refreshTokens: RefreshTokenStore, params:
   }
   const { token } = requireParams(params, 'token');
   const record = refreshTokens.find(token);
-  if (record && record.tenant === tenant.name && record.clientId === clientId) refreshTokens.revoke(token);
+  // The 200 says "revoked": it goes out once the revocation is in the state file (also when the token was
+  // unknown because another request's revocation of it is still being written).
+  if (!record || (record.tenant === tenant.name && record.clientId === clientId)) await refreshTokens.revoke(token);
   return { clientId };
 }

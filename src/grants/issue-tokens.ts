@@ -25,8 +25,11 @@ export interface UserTokenRequest {
   readonly requestedScopes: readonly string[];
   /** `gty` claim: `password` for both password grants, `refresh_token` for refresh. */
   readonly gty: 'password' | 'refresh_token';
-  /** Whether to issue a refresh token, and into which rotation family (a new one when absent). */
-  readonly refresh: { issue: boolean; family?: string };
+  /**
+   * Whether to issue a refresh token, and for a rotation the family it joins and the family's expiry (an
+   * absolute lifetime runs from the login, not from each rotation).
+   */
+  readonly refresh: { issue: boolean; family?: string; expiresAt?: number | undefined };
   /** The refresh grant always returns `scope`; the password grants only when it differs from the request. */
   readonly alwaysReturnScope: boolean;
   /** Minting only: a lifetime (seconds) for both tokens, an issue time, and a not-before time (epoch seconds). */
@@ -91,6 +94,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
       })
     : undefined;
 
+  // The refresh token is written to the state file while the tokens are signed; the answer waits for both.
   const refreshToken = req.refresh.issue
     ? ctx.refreshTokens.issue({
         tenant: ctx.tenant.name,
@@ -99,16 +103,16 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
         audience: api?.identifier,
         scope: scopes,
         issuedAt: iat,
-        expiresAt: client.refreshLifetime === undefined ? undefined : iat + client.refreshLifetime,
+        expiresAt: req.refresh.expiresAt ?? (client.refreshLifetime === undefined ? undefined : iat + client.refreshLifetime),
         ...(req.refresh.family !== undefined ? { family: req.refresh.family } : {}),
       })
     : undefined;
 
-  const [access_token, id_token] = await Promise.all([accessToken, idToken]);
-  if (api && openid) ctx.extensions.userinfoClaims.remember(access_token!, customIdClaims, iat + expiresIn);
+  const [access_token, id_token, refresh_token] = await Promise.all([accessToken, idToken, refreshToken]);
+  if (api && openid) ctx.extensions.userinfoClaims.remember(access_token!, { tenant: ctx.tenant.name, userId: user.userId }, customIdClaims, iat + expiresIn);
   return {
     access_token: access_token!,
-    ...(refreshToken !== undefined ? { refresh_token: refreshToken } : {}),
+    ...(refresh_token !== undefined ? { refresh_token } : {}),
     ...(id_token !== undefined ? { id_token } : {}),
     ...(req.alwaysReturnScope || !sameScopes(draft.scopes, req.requestedScopes) ? { scope } : {}),
     expires_in: expiresIn,

@@ -35,11 +35,11 @@ export interface ControlBackend {
   readonly clock: Clock;
   readonly snapshot: Snapshot;
   readonly journal: JournalEntry[];
-  reset(): void;
+  reset(): Promise<void>;
   clearJournal(): void;
   addUser(input: Omit<UserInput, 'connection'> & { connection?: string; tenant?: string }): Auth0User;
   updateUser(userId: string, patch: UserPatch, options: { tenant?: string }): Auth0User;
-  removeUser(userId: string, options: { tenant?: string }): boolean;
+  removeUser(userId: string, options: { tenant?: string }): Promise<boolean>;
   listUsers(options: { tenant?: string }): Auth0User[];
   mint(options: MintOptions): Promise<TokenResponse>;
   onExtensionLog(listener: (entry: ExtensionLogEntry) => void): () => void;
@@ -101,8 +101,8 @@ function applyClock(clock: Clock, body: Record<string, unknown>): void {
 export function controlPlane(backend: ControlBackend) {
   const router = new Router({ prefix: CONTROL_PREFIX });
 
-  router.post('/reset', (ctx) => {
-    backend.reset();
+  router.post('/reset', async (ctx) => {
+    await backend.reset();
     ctx.status = 204;
   });
 

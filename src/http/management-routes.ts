@@ -43,7 +43,7 @@ export function managementRouter(deps: ManagementDeps): Router {
       const granted = await authenticate(ctx.get('Authorization') || undefined, tenant, env.key, issuer, env.now());
       const body = withBody ? await readManagementBody(ctx) : undefined;
       requireScope(granted, typeof scopes === 'function' ? scopes(ctx, body) : scopes);
-      const result = handler(ctx, tenant.name, body);
+      const result = await handler(ctx, tenant.name, body);
       if (result === undefined) ctx.status = 204;
       else ctx.body = result;
     };
@@ -62,7 +62,7 @@ export function managementRouter(deps: ManagementDeps): Router {
     '/users/:id',
     guarded((_ctx, body) => (api.onlyMetadata(body) ? ['update:users', 'update:users_app_metadata'] : ['update:users']), (ctx, t, body) => api.updateUser(backend, t, ctx.params.id!, body), true),
   );
-  router.delete('/users/:id', guarded(['delete:users'], (ctx, t) => void api.deleteUser(backend, t, ctx.params.id!)));
+  router.delete('/users/:id', guarded(['delete:users'], (ctx, t) => api.deleteUser(backend, t, ctx.params.id!)));
   router.get('/clients', guarded(['read:clients'], (_ctx, t) => api.listClients(backend, t)));
   router.get('/client-grants', guarded(['read:client_grants'], (ctx, t) => api.listClientGrants(backend, t, query(ctx))));
   router.post(

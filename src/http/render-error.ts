@@ -6,8 +6,10 @@
  */
 import type { Context, Next } from 'koa';
 import { InvalidToken, MethodNotAllowed, OAuthError, ServerError } from '../oauth/errors.js';
+import { StateError } from '../state/state-error.js';
 
 const quote = (s: string) => s.replace(/["\\]/g, '');
+const INTERNAL = 'Internal error in the emulator (see its log)';
 
 export interface ErrorResponse {
   status: number;
@@ -51,8 +53,10 @@ function fromHttpError(err: unknown): OAuthError | undefined {
 export function knownError(err: unknown, onUnexpected: (err: unknown) => void): OAuthError {
   const known = err instanceof OAuthError ? err : fromHttpError(err);
   if (known) return known;
+  // The state folder failed us (disk full, say): not a bug, so no stack; the reason goes in the log line.
+  if (err instanceof StateError) return new ServerError(INTERNAL, { logDetail: err.message });
   onUnexpected(err);
-  return new ServerError('Internal error in the emulator (see its log)');
+  return new ServerError(INTERNAL);
 }
 
 export function errorMiddleware(onUnexpected: (err: unknown) => void) {

@@ -52,7 +52,7 @@ export function tenantRouter(deps: RouteDeps): Router {
     noStore(ctx);
     const params = await readParams(ctx);
     const env = deps.env(tenant, issuer);
-    state(ctx).client = revoke(tenant, env.refreshTokens, params, ctx.get('Authorization') || undefined).clientId;
+    state(ctx).client = (await revoke(tenant, env.refreshTokens, params, ctx.get('Authorization') || undefined)).clientId;
     ctx.status = 200;
     ctx.body = '';
   });

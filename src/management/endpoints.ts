@@ -15,7 +15,7 @@ export interface ManagementBackend {
   readonly snapshot: Snapshot;
   addUser(input: UserInput & { tenant?: string }): Auth0User;
   updateUser(userId: string, patch: UserPatch, options: { tenant?: string }): Auth0User;
-  removeUser(userId: string, options: { tenant?: string }): boolean;
+  removeUser(userId: string, options: { tenant?: string }): Promise<boolean>;
   getUser(idOrLogin: string, options: { tenant?: string }): Auth0User | undefined;
   listUsers(options: { tenant?: string }): Auth0User[];
   addClientGrant(input: { client_id: string; audience: string; scope?: string[]; tenant?: string }): { client_id: string; audience: string; scope: string[] };
@@ -24,11 +24,16 @@ export interface ManagementBackend {
 
 function change<T>(fn: () => T): T {
   try {
-    return fn();
+    const result = fn();
+    return result instanceof Promise ? (result.catch(managementError) as T) : result;
   } catch (err) {
-    if (err instanceof ChangeError) throw new ManagementError(err.status, err.message, err.code);
-    throw err;
+    return managementError(err);
   }
+}
+
+function managementError(err: unknown): never {
+  if (err instanceof ChangeError) throw new ManagementError(err.status, err.message, err.code);
+  throw err;
 }
 
 function body(value: unknown): Record<string, unknown> {
@@ -72,8 +77,9 @@ export function updateUser(backend: ManagementBackend, tenant: string, id: strin
 export const onlyMetadata = (input: unknown) =>
   input !== null && typeof input === 'object' && Object.keys(input).length > 0 && Object.keys(input).every((k) => k === 'app_metadata' || k === 'user_metadata');
 
-export function deleteUser(backend: ManagementBackend, tenant: string, id: string): void {
-  change(() => backend.removeUser(id, { tenant }));
+/** Revokes the user's refresh tokens too; answered once that is in the state folder. */
+export async function deleteUser(backend: ManagementBackend, tenant: string, id: string): Promise<void> {
+  await change(() => backend.removeUser(id, { tenant }));
 }
 
 export function searchUsers(backend: ManagementBackend, tenant: string, query: Record<string, string | undefined>): Auth0User[] | Record<string, unknown> {

@@ -31,6 +31,11 @@ export class UserState {
     this.#overlays.clear();
   }
 
+  /** Drops what is kept about a user (deleted: one created again with the same user_id starts clean). */
+  forget(userId: string): void {
+    this.#overlays.delete(userId);
+  }
+
   recordLogin(userId: string): number {
     return ++this.#overlay(userId).logins;
   }

@@ -8,6 +8,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { JWK } from 'jose';
+import { stateError } from '../state/state-error.js';
 import { rs256Signer, type Signer } from './sign.js';
 
 const generate = promisify(generateKeyPair);
@@ -95,17 +96,21 @@ export class KeyStore {
     if (file) {
       const existing = await readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT') return undefined;
-        throw err;
+        throw stateError(this.#dir!, file, err);
       });
       if (existing !== undefined) return this.#readKeyFile(file);
     }
     const { privateKey } = await generate('rsa', { modulusLength: 2048 });
     if (file) {
-      await mkdir(join(this.#dir!, 'keys'), { recursive: true, mode: 0o700 });
       const tmp = `${file}.${process.pid}.tmp`;
-      await writeFile(tmp, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
-      await chmod(tmp, 0o600);
-      await rename(tmp, file);
+      try {
+        await mkdir(join(this.#dir!, 'keys'), { recursive: true, mode: 0o700 });
+        await writeFile(tmp, privateKey.export({ format: 'pem', type: 'pkcs8' }), { mode: 0o600 });
+        await chmod(tmp, 0o600);
+        await rename(tmp, file);
+      } catch (err) {
+        throw stateError(this.#dir!, (err as NodeJS.ErrnoException).path ?? file, err);
+      }
     }
     return fromPrivateKey(privateKey);
   }
