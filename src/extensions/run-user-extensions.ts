@@ -63,7 +63,8 @@ export function setClaims(
   for (const [key, value] of Object.entries(claims)) {
     // On the access token `scope` is the scope override, read by the caller; on the ID token it is refused.
     if (key === 'scope' && token === 'access_token') continue;
-    if (JSON.stringify(target[key]) === JSON.stringify(value)) continue;
+    // Own properties only: a claim named `constructor` is new, not Object's.
+    if (Object.hasOwn(target, key) && JSON.stringify(target[key]) === JSON.stringify(value)) continue;
     const reason = refuse(key);
     if (reason) {
       ctx.sandbox.note(ctx.tag, file, 'warn', `${token} claim "${key}" ignored: ${reason}`);
