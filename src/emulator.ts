@@ -157,8 +157,9 @@ export class Emulator {
     const keyStore = new KeyStore(stateDir);
     const refreshTokens = await RefreshTokenStore.open(stateDir ? join(stateDir, 'refresh-tokens.jsonl') : undefined);
     const emulator = new Emulator(buildSnapshot(loaded, file), keyStore, refreshTokens, options);
-    await emulator.#loadKeys(emulator.#snapshot);
+    // A worker process boots while the keys load (or are generated).
     emulator.#sandbox.warm(memoryLimits(emulator.#snapshot));
+    await emulator.#loadKeys(emulator.#snapshot);
     if (options.watch && file) {
       emulator.#watcher = new ConfigWatcher(() => void emulator.reload());
       await emulator.#watcher.watchFiles(watchedFiles(emulator.#snapshot));
