@@ -80,7 +80,7 @@ describe('claims named like Object.prototype members', () => {
     ]);
   });
 
-  it('a post-login Action sets them with setCustomClaim; __proto__ is refused with a log line', async () => {
+  it('a post-login Action sets them with setCustomClaim (and app_metadata); __proto__ is refused with a log line', async () => {
     const res = await t.http
       .post('/action/oauth/token')
       .send({ grant_type: 'password', ...USER, ...CLIENT, audience: API, scope: 'openid read:sample' })
@@ -102,8 +102,12 @@ describe('claims named like Object.prototype members', () => {
     expect(logsOf('/action/oauth/token')).toEqual([
       { file, level: 'warn', text: `access_token claim "__proto__" ignored: ${PROTO_REASON}` },
       { file, level: 'warn', text: `id_token claim "__proto__" ignored: ${PROTO_REASON}` },
-      { file: '-', level: 'explain', text: `user@example.com via app: ${file}: ${changes.join(', ')}` },
+      { file, level: 'warn', text: `app_metadata key "__proto__" ignored: ${PROTO_REASON}` },
+      { file: '-', level: 'explain', text: `user@example.com via app: ${file}: ${[...changes, 'app_metadata.constructor set'].join(', ')}` },
     ]);
+    const user = t.emulator.getUser(USER.username, { tenant: 'action' });
+    expect(user?.app_metadata).toEqual({ constructor: 'kept' });
+    expect(Object.getPrototypeOf(user?.app_metadata)).toBe(Object.prototype);
   });
 
   it('a credentials-exchange Action sets them on the client-credentials token', async () => {

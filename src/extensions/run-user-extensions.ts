@@ -197,10 +197,18 @@ function applyPostLoginOps(env: ExtensionEnv, flow: UserFlow, ops: ActionOp[], d
       }
       // Metadata changes persist even when the login is then denied (reference §10.1).
       case 'user.appMetadata':
-      case 'user.userMetadata':
+      case 'user.userMetadata': {
+        const field = op.op === 'user.appMetadata' ? 'app_metadata' : 'user_metadata';
+        // The one key that is no ordinary property (see refusedClaim): refused here too.
+        const reason = op.key === '__proto__' ? refusedClaim(op.key) : undefined;
+        if (reason) {
+          ctx.sandbox.note(ctx.tag, op.file, 'warn', `${field} key "${op.key}" ignored: ${reason}`);
+          break;
+        }
         env.users.setMetadata(flow.user.userId, op.op === 'user.appMetadata' ? 'app' : 'user', op.key!, op.value);
-        ctx.why.add(op.file, `${op.op === 'user.appMetadata' ? 'app_metadata' : 'user_metadata'}.${op.key} set`);
+        ctx.why.add(op.file, `${field}.${op.key} set`);
         break;
+      }
       case 'deny':
         failure ??= new AccessDenied(op.reason ?? '');
         break;
