@@ -64,7 +64,7 @@ const BENCH_CLIENT = { clientId: 'bench', clientSecret: 'bench-secret' };
  * @property {number | null} rps median over rounds
  * @property {number | null} p50 ms, median over rounds
  * @property {number | null} p99 ms, median over rounds
- * @property {number | null} rssMB highest RSS of the server process while measured
+ * @property {number | null} rssMB highest RSS of the server process (and its extension workers) while measured
  * @property {number | null} mainCpuUs the server's main-thread CPU time per answer (µs), median over rounds
  * @property {number | null} totalCpuUs the server's CPU time per answer, all threads (µs), median over rounds
  * @property {number} non2xx
@@ -394,7 +394,7 @@ export async function run(options = {}) {
       `emulator process: peak RSS ${fmtMB(emulatorMemory.hwmMB)} MB over the whole run (VmHWM), ${fmtMB(emulatorMemory.rssMB)} MB at the end`,
       `the openid password row runs on an emulator process of its own (peak RSS ${fmtMB(openidMemory.hwmMB)} MB): each answer issues a refresh token (the store keeps the newest 200 per user and application, as Auth0 does); req/s by measurement ${openidSamples.map((m) => fmtInt(m.rps)).join(' → ')}, loop µs/req ${openidSamples.map((m) => fmtInt(m.mainCpuUs)).join(' → ')}, with ${refreshTokens.count === null ? '?' : fmtInt(refreshTokens.count)} live refresh tokens (${refreshTokens.bytes === null ? '?' : (refreshTokens.bytes / 2 ** 20).toFixed(2)} MB refresh-tokens.jsonl) at the end`,
       `req/s = 2xx answers per second; p50/p99 from every response time; figures in every round are medians of ${o.rounds} rounds of ${o.seconds} s, the others one run of ${o.seconds} s; ${o.warmupSeconds} s warm-up per request kind`,
-      '"loop µs/req": the server\'s main-thread (event loop) CPU time per answer; "CPU µs/req": all its threads (with the libuv pool that signs); from /proc, 10 ms ticks',
+      '"loop µs/req": the server\'s main-thread (event loop) CPU time per answer; "CPU µs/req": all its threads (with the libuv pool that signs) and its extension worker processes; from /proc, 10 ms ticks',
       '"vs ceiling": token rows ÷ (signatures/s ÷ JWTs per answer); JWKS, discovery and /userinfo rows ÷ bare koa. "vs reference" and peer columns: ratio of req/s on the same request (median of per-round ratios)',
       'oauth2-mock-server and the emulator\'s openid password row both answer with an access token, an ID token and a refresh token; auth0-simulator likewise (and signs synchronously with its own key); oidc-provider is form-encoded',
     );

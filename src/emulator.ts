@@ -172,11 +172,12 @@ export class Emulator {
     const keyStore = new KeyStore(stateDir);
     const refreshTokens = await RefreshTokenStore.open(stateDir ? join(stateDir, 'refresh-tokens.jsonl') : undefined);
     const emulator = new Emulator(buildSnapshot(loaded, file), keyStore, refreshTokens, options);
+    // A worker process boots while the keys load (or are generated).
+    emulator.#sandbox.warm(memoryLimits(emulator.#snapshot));
     await emulator.#loadKeys(emulator.#snapshot).catch(async (err: unknown) => {
-      await refreshTokens.close();
+      await Promise.all([refreshTokens.close(), emulator.#sandbox.close()]);
       throw err;
     });
-    if ([...emulator.#snapshot.tenants.values()].some(hasExtensions)) emulator.#sandbox.warm();
     if (options.watch && file) {
       emulator.#watcher = new ConfigWatcher(() => void emulator.reload());
       await emulator.#watcher.watchFiles(watchedFiles(emulator.#snapshot));
@@ -468,7 +469,7 @@ export class Emulator {
         this.#configSnapshot = next;
         this.#snapshot = this.#changes.apply(next);
         const ms = Math.round(performance.now() - started);
-        if ([...next.tenants.values()].some(hasExtensions)) this.#sandbox.warm();
+        this.#sandbox.warm(memoryLimits(next));
         // The new config serves from here on; the summary (a diff of every entity) waits a turn of the loop.
         await new Promise((r) => setImmediate(r));
         event = { ok: true, summary: describeChanges(previous.config, next.config, changedCode), ms };
@@ -542,6 +543,11 @@ function watchedFiles(snapshot: Snapshot): string[] {
 function hasExtensions(tenant: Tenant): boolean {
   const e = tenant.extensions;
   return e.rules.length + e.postLoginActions.length + e.credentialsExchangeActions.length > 0 || !!e.credentialsExchangeHook || !!e.passwordExchangeHook;
+}
+
+/** The memory limits of the tenants that run extension code: a worker for each is started ahead of use. */
+function memoryLimits(snapshot: Snapshot): number[] {
+  return [...snapshot.tenants.values()].filter(hasExtensions).map((t) => t.extensions.memoryMb);
 }
 
 /** Binds one server; a busy port is a PortInUseError. */

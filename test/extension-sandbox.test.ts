@@ -1,12 +1,12 @@
 /**
- * How user code runs (src/extensions/pool.ts, sandbox-worker.js): in worker threads with a per-tenant time
+ * How user code runs (src/extensions/pool.ts, sandbox-worker.js): in worker processes with a per-tenant time
  * limit, so a rule stuck in a loop, a callback never called or an exception thrown later never stops the
- * emulator from answering. Also: what the code can see (no `process`, `require` from its own folder), and
- * what reaches the extension log. The rule files under test/fixtures/sandbox are written as Auth0 users
- * write them.
+ * emulator from answering. Also: what the code can see (no `process` global, `require` from its own folder),
+ * and what reaches the extension log. The rule files under test/fixtures/sandbox are written as Auth0 users
+ * write them. What code does to its own worker process: extension-isolation.test.ts; runs that hang next to
+ * healthy ones: extension-scheduling.test.ts.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type AuthEmulatorConfig, type ExtensionLogEntry, type RequestLogEntry } from '../src/index.js';
@@ -18,8 +18,11 @@ const SANDBOX = 'test/fixtures/sandbox';
 const CLIENT = { client_id: 'app', client_secret: 'app-secret' } as const;
 const TIMEOUT = { error: 'access_denied', error_description: 'Request to Webtask exceeded allowed execution time' };
 
-/** A tenant with one API, one client and one user, running `rules` with a short time limit. */
-function tenant(name: string, rules: string[], timeoutMs = 400): TenantInput {
+/**
+ * A tenant with one API, one client and one user, running `rules`. The time limit counts from the request's
+ * arrival (a worker's boot included): the bad rules get a short one, the others the default.
+ */
+function tenant(name: string, rules: string[], timeoutMs = 5_000): TenantInput {
   return {
     name,
     default_directory: 'Username-Password-Authentication',
@@ -34,17 +37,18 @@ function tenant(name: string, rules: string[], timeoutMs = 400): TenantInput {
   };
 }
 
-const SLOW_TIMEOUT = 400;
+/** The bad rules' limit: long enough for the side requests of whileRunning to be answered first on a busy machine. */
+const BAD_TIMEOUT = 2_000;
 const config: AuthEmulatorConfig = {
   tenants: [
     tenant('plain', []),
-    tenant('loop', ['spin-forever.js']),
+    tenant('loop', ['spin-forever.js'], BAD_TIMEOUT),
     tenant('good', ['runtime-check.js']),
-    tenant('forgetful', ['never-calls-back.js']),
+    tenant('forgetful', ['never-calls-back.js'], BAD_TIMEOUT),
     tenant('twice', ['calls-back-twice.js']),
-    tenant('late-throw', ['throws-later.js'], 1_000),
+    tenant('late-throw', ['throws-later.js']),
     tenant('chatty', ['chatty.js', 'narrow-scope.js']),
-    tenant('slow', ['slow-lookup.js'], SLOW_TIMEOUT),
+    tenant('slow', ['slow-lookup.js'], 1_000),
   ],
 };
 
@@ -84,14 +88,12 @@ async function whileRunning(name: string, started: (e: ExtensionLogEntry) => boo
   });
   await waitForLog(started);
 
-  const sideBegin = performance.now();
   const [jwks, discovery, m2m, other] = await Promise.all([
     t.http.get(`/${name}/.well-known/jwks.json`),
     t.http.get('/plain/.well-known/openid-configuration'),
     t.http.post('/plain/oauth/token').send({ grant_type: 'client_credentials', ...CLIENT, audience: API }),
     password('good'),
   ]);
-  const sideEnded = performance.now();
   expect(jwks.status).toBe(200);
   expect(jwks.body.keys).toHaveLength(1);
   expect(discovery.status).toBe(200);
@@ -101,7 +103,6 @@ async function whileRunning(name: string, started: (e: ExtensionLogEntry) => boo
   expect(other.status).toBe(200);
   // All four answered while the bad rule was still running.
   expect(badEnded).toBe(0);
-  expect(sideEnded - sideBegin).toBeLessThan(250);
 
   const res = await bad;
   return { res, ms: badEnded - begin };
@@ -112,16 +113,16 @@ describe('extension sandbox: bad code cannot stop the emulator', () => {
     const { res, ms } = await whileRunning('loop', (e) => e.tenant === 'loop' && e.text === 'checking user@example.com against the allow list');
     expect(res.status).toBe(403);
     expect(res.body).toEqual(TIMEOUT);
-    expect(ms).toBeGreaterThanOrEqual(390);
+    expect(ms).toBeGreaterThanOrEqual(BAD_TIMEOUT - 10);
     expect(requests.filter((r) => r.path === '/loop/oauth/token').at(-1)).toMatchObject({
       status: 403,
       error: 'access_denied',
-      detail: 'Extension code did not finish within 400 ms',
+      detail: `Extension code did not finish within ${BAD_TIMEOUT} ms`,
     });
 
     // The looping worker was terminated: rules keep running, the same bad one included.
     const next = await password('good').expect(200);
-    expect(decode(next.body.access_token)['https://example.com/runtime']).toBeDefined();
+    expect(decode(next.body.access_token)['https://example.com/runtime']).toEqual({ process: 'undefined', require: 'function', configuration: 'object' });
     const again = await password('loop').expect(403);
     expect(again.body).toEqual(TIMEOUT);
     await password('good').expect(200);
@@ -131,7 +132,7 @@ describe('extension sandbox: bad code cannot stop the emulator', () => {
     const { res, ms } = await whileRunning('forgetful', (e) => e.tenant === 'forgetful' && e.text === 'fetching roles for user@example.com');
     expect(res.status).toBe(403);
     expect(res.body).toEqual(TIMEOUT);
-    expect(ms).toBeGreaterThanOrEqual(390);
+    expect(ms).toBeGreaterThanOrEqual(BAD_TIMEOUT - 10);
     await password('good').expect(200);
   });
 
@@ -154,16 +155,16 @@ describe('extension sandbox: bad code cannot stop the emulator', () => {
   });
 
   it('fails the login with the message of an exception thrown later in a timer, serving other requests meanwhile', async () => {
-    const { res, ms } = await whileRunning('late-throw', (e) => e.tenant === 'late-throw' && e.text === 'calling the groups API');
+    const { res } = await whileRunning('late-throw', (e) => e.tenant === 'late-throw' && e.text === 'calling the groups API');
     expect(res.status).toBe(403);
-    expect(ms).toBeLessThan(1_000); // the worker's crash fails the job at once, not at the time limit
+    // The exception fails the run at once, with its own message, not at the time limit.
     expect(res.body).toEqual({ error: 'access_denied', error_description: "Cannot read properties of undefined (reading 'groups')" });
     await password('good').expect(200);
   });
 });
 
 describe('extension sandbox: what user code sees', () => {
-  it('has no `process`, but has `require` and `configuration`', async () => {
+  it('has no `process` global (vm is no boundary, see extension-isolation.test.ts), but has `require` and `configuration`', async () => {
     const res = await password('good').expect(200);
     expect(decode(res.body.access_token)['https://example.com/runtime']).toEqual({ process: 'undefined', require: 'function', configuration: 'object' });
   });
@@ -216,17 +217,12 @@ describe('extension sandbox: logs', () => {
 });
 
 describe('extension sandbox: pool', () => {
-  it('queues concurrent slow-but-valid requests: all succeed, and waiting in the queue does not count against the time limit', async () => {
-    const workers = Math.min(4, Math.max(2, availableParallelism()));
-    const count = 4 * workers; // four rounds of 150 ms each: longer than the 400 ms limit in total
-    const begin = performance.now();
-    const all = await Promise.all(Array.from({ length: count }, () => password('slow')));
-    const elapsed = performance.now() - begin;
+  it('runs concurrent slow-but-valid rules side by side: 16 lookups of 150 ms each, with a 1 s limit, all succeed', async () => {
+    const all = await Promise.all(Array.from({ length: 16 }, () => password('slow')));
     for (const res of all) {
       expect(res.status).toBe(200);
       expect(decode(res.body.access_token)['https://example.com/looked-up']).toBe('user@example.com');
     }
-    expect(elapsed).toBeGreaterThan(SLOW_TIMEOUT);
   });
 });
 

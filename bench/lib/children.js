@@ -7,7 +7,7 @@
  * emulator's CLI does; so do the scripts in bench/servers/).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -41,24 +41,48 @@ export function removeTempDir(dir) {
 }
 
 /**
- * Resident set size of a process, from /proc (Linux); nulls elsewhere or once it has gone.
- * `rss` is now, `hwm` the peak since it started (VmHWM).
+ * The processes a process started, and theirs (the emulator's extension workers), from /proc (Linux); none
+ * elsewhere or once it has gone.
+ * @param {number} pid
+ * @returns {number[]}
+ */
+function descendants(pid) {
+  /** @type {number[]} */
+  const found = [];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').split(' ').filter(Boolean)) {
+        found.push(Number(child), ...descendants(Number(child)));
+      }
+    }
+  } catch {
+    // gone, or not Linux
+  }
+  return found;
+}
+
+/** @param {number} pid @param {string} field @returns {number | null} MB */
+function statusMB(pid, field) {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Resident set size of a process, from /proc (Linux); nulls elsewhere or once it has gone. `rss` is now,
+ * with the processes it started (the emulator's extension workers) added; `hwm` the process's own peak
+ * since it started (VmHWM).
  * @param {number | undefined} pid
  * @returns {{ rssMB: number | null, hwmMB: number | null }}
  */
 export function memoryOf(pid) {
   if (pid === undefined) return { rssMB: null, hwmMB: null };
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    /** @param {string} field */
-    const kb = (field) => {
-      const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
-      return m ? Number(m[1]) / 1024 : null;
-    };
-    return { rssMB: kb('VmRSS'), hwmMB: kb('VmHWM') };
-  } catch {
-    return { rssMB: null, hwmMB: null };
-  }
+  const own = statusMB(pid, 'VmRSS');
+  if (own === null) return { rssMB: null, hwmMB: null };
+  return { rssMB: descendants(pid).reduce((sum, child) => sum + (statusMB(child, 'VmRSS') ?? 0), own), hwmMB: statusMB(pid, 'VmHWM') };
 }
 
 /** Linux's USER_HZ: /proc reports CPU time in ticks of 1/100 s on every mainstream architecture. */
@@ -66,7 +90,8 @@ const TICKS_PER_SECOND = 100;
 
 /**
  * CPU time (user + system) a process has used so far, in ms: `main` for its main thread (the event loop)
- * and `total` for all its threads (with the libuv thread pool, which signs). Nulls where /proc is missing.
+ * and `total` for all its threads (with the libuv thread pool, which signs) and the processes it started
+ * that are still running (the emulator's extension workers). Nulls where /proc is missing.
  * @param {number | undefined} pid
  * @returns {{ mainMs: number | null, totalMs: number | null }}
  */
@@ -83,7 +108,9 @@ export function cpuOf(pid) {
       return null;
     }
   };
-  return { mainMs: ticks(`/proc/${pid}/task/${pid}/stat`), totalMs: ticks(`/proc/${pid}/stat`) };
+  const own = ticks(`/proc/${pid}/stat`);
+  const total = own === null ? null : descendants(pid).reduce((sum, child) => sum + (ticks(`/proc/${child}/stat`) ?? 0), own);
+  return { mainMs: ticks(`/proc/${pid}/task/${pid}/stat`), totalMs: total };
 }
 
 /**

@@ -174,6 +174,11 @@ export const tenantSchema = z.strictObject({
   secrets: map(z.string()).default({}),
   /** How long one run of extension code may take, in milliseconds (Auth0 allows 20 s). */
   extension_timeout_ms: z.int().min(50).max(60_000).default(5_000),
+  /**
+   * How much memory (resident set, MB) one extension worker process may use; half of it is the JavaScript
+   * heap's limit. A run that goes over fails, and the worker is replaced.
+   */
+  extension_memory_mb: z.int().min(128).max(16_384).default(512),
 });
 
 export const configSchema = z.strictObject({

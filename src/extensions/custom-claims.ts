@@ -18,8 +18,16 @@ function namespaceHost(key: string): string | undefined {
   }
 }
 
+/**
+ * NOTE(emulator): Auth0 does not document `__proto__` as a claim name. It is refused: in the emulator it would
+ * set the prototype of the draft token, and in a JavaScript client that copies claims (`Object.assign`) it
+ * would set the prototype of the copy. Names such as `constructor` or `toString` are ordinary claims.
+ */
+const PROTO = '__proto__';
+
 /** Why a claim set by a rule or an Action is refused, or undefined when it is allowed. */
 export function refusedClaim(key: string): string | undefined {
+  if (key === PROTO) return "a name that sets an object's prototype in JavaScript";
   if (RESTRICTED.has(key)) return 'a restricted claim';
   if (key.startsWith('urn:auth0')) return 'a reserved namespace';
   const host = namespaceHost(key);

@@ -28,6 +28,7 @@ export interface TenantExtensions {
   readonly configuration: Readonly<Record<string, string>>;
   readonly secrets: Readonly<Record<string, string>>;
   readonly timeoutMs: number;
+  readonly memoryMb: number;
 }
 
 async function loadScript(
@@ -91,5 +92,6 @@ export async function loadTenantExtensions(
     configuration: tenant.rules_configuration,
     secrets: tenant.secrets,
     timeoutMs: tenant.extension_timeout_ms,
+    memoryMb: tenant.extension_memory_mb,
   };
 }

@@ -1,10 +1,27 @@
 /**
- * A small pool of sandbox workers. One job runs on a worker at a time; a job that overruns its time (a
- * synchronous loop, a callback never called) has its worker terminated and replaced, so nothing user code
- * does can stop the main thread from serving. Workers are created on demand and never keep the process alive.
+ * A pool of sandbox workers: child processes running sandbox-worker.js, so that nothing extension code does
+ * to its own process (a synchronous loop, `process.exit`, `process.kill(process.pid)`, a native crash, more
+ * memory than allowed) can stop the emulator. Such a worker is stopped or dies, the runs it held fail, and a
+ * new worker takes its place. Workers never keep the emulator's process alive.
+ *
+ * Scheduling (issue 10, finding 4):
+ * - A run's deadline starts when it is submitted. Past it the run fails with ExtensionTimeout, whether it was
+ *   still waiting for a worker or running; a running one is cancelled in its worker, which keeps serving.
+ * - A worker runs many jobs at once: a rule waiting on I/O, or on a callback it never calls, is idle, not busy.
+ *   A job goes to an idle worker, else to one that finished a job within BUSY_MS, else it waits for a worker being
+ *   started (up to `max`), else it goes to the least-loaded one. So a light load runs on one worker, and a
+ *   worker busy in a long run gets company. Extra workers idle for IDLE_MS are stopped.
+ * - Workers are pinged; one that has not answered for STUCK_MS is stuck (a synchronous loop): it gets no new
+ *   jobs, and a spare may start beside it. A stuck worker that holds a job past its deadline, or holds none,
+ *   is killed and replaced, and the jobs it held that still have time are run again on another worker.
+ * - At most MAX_PENDING runs are in progress or waiting; past that a run fails at once (ExtensionLimit).
+ * - Memory: each worker has a limit on its resident set (enforced by its own watchdog thread) and half of it
+ *   as V8's heap limit. A worker that dies of either fails the jobs it held with ExtensionLimit.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Readable } from 'node:stream';
+import { fileURLToPath } from 'node:url';
 
 export interface ExtensionLog {
   jobId: number | undefined;
@@ -19,7 +36,32 @@ export interface SerializedError {
   code?: string;
 }
 
-export class ExtensionTimeout extends Error {}
+/**
+ * A run the emulator ended, not the code: `publicText` is what the client is told, the message is for the log.
+ */
+export class ExtensionLimit extends Error {
+  readonly publicText: string;
+  constructor(publicText: string, logDetail: string) {
+    super(logDetail);
+    this.publicText = publicText;
+  }
+}
+
+// NOTE(emulator): Auth0 documents this text for a webtask over its time limit (reference §8), not the status or code.
+const TIMEOUT_TEXT = 'Request to Webtask exceeded allowed execution time';
+// NOTE(emulator): Auth0 documents no memory limit for extension code nor an error for it; this text follows
+// the timeout's.
+const MEMORY_TEXT = 'Request to Webtask exceeded allowed memory';
+// NOTE(emulator): Auth0 answers `resource_exhausted` when a tenant has too many extension runs in flight
+// (community.auth0.com/t/137738); here the bound is MAX_PENDING runs per emulator.
+const OVERLOAD_TEXT = 'resource_exhausted';
+
+export class ExtensionTimeout extends ExtensionLimit {
+  constructor(logDetail: string) {
+    super(TIMEOUT_TEXT, logDetail);
+  }
+}
+
 export class ExtensionFailed extends Error {
   readonly detail: SerializedError;
   constructor(detail: SerializedError) {
@@ -30,8 +72,8 @@ export class ExtensionFailed extends Error {
 
 /**
  * Inputs cross to the worker as JSON text, not as objects: one string is copied, instead of an object graph
- * structured-cloned on the main thread (the larger part of a rule's main-thread cost, measured), and the
- * worker parses the text straight into the extension's own context. Results come back as JSON text too.
+ * serialized on the main thread (the larger part of a rule's main-thread cost, measured), and the worker
+ * parses the text straight into the extension's own context. Results come back as JSON text too.
  */
 export interface Job {
   kind: 'rules' | 'hook-credentials-exchange' | 'hook-password-exchange' | 'actions-post-login' | 'actions-credentials-exchange';
@@ -54,103 +96,363 @@ export function asJson(value: object): string {
   return text;
 }
 
-interface Running {
-  id: number;
-  resolve(result: unknown): void;
-  reject(err: Error): void;
-  timer: NodeJS.Timeout;
+/** Runs in progress or waiting, at most; past that a run fails at once. */
+export const MAX_PENDING = 1_000;
+/** How often workers are pinged, and how long one may go without answering before it counts as stuck. */
+const PING_MS = 100;
+const STUCK_MS = 250;
+/** A worker with jobs that has finished none for this long is busy (or its jobs all wait): new jobs go elsewhere. */
+const BUSY_MS = 50;
+/** An extra worker idle this long is stopped (one always stays). */
+const IDLE_MS = 30_000;
+/** How long to wait for a dead worker's last words (stderr, the watchdog's note) after it exited. */
+const LAST_WORDS_MS = 200;
+
+const WORKER_PATH = fileURLToPath(new URL('./sandbox-worker.js', import.meta.url));
+
+interface Pending {
+  readonly id: number;
+  readonly job: Job;
+  readonly timeoutMs: number;
+  readonly timer: NodeJS.Timeout;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (err: Error) => void;
+  worker: Worker | undefined;
 }
 
-interface Slot {
-  worker: Worker;
-  running: Running | undefined;
+interface Worker {
+  readonly child: ChildProcess;
+  /** Jobs sent to it and not yet settled. */
+  readonly jobs: Map<number, Pending>;
+  /** Scripts (path and hash) whose source it has been sent. */
+  readonly known: Set<string>;
+  ready: boolean;
+  stuck: boolean;
+  /** A job it held passed its deadline since its last answer to a ping. */
+  overdue: boolean;
+  /** The last job it held that passed its deadline (for the log line when it is killed). */
+  lastExpired: number | undefined;
+  pingSentAt: number | undefined;
+  /** When it last finished a job, and since when it has held none. */
+  doneAt: number;
+  idleSince: number | undefined;
+  /** Removed from the pool: killed by it, or dead. */
+  gone: boolean;
+  /** What it wrote on stderr (the end of it) and on the side channel. */
+  stderr: string;
+  side: string;
 }
 
-const WORKER_URL = new URL('./sandbox-worker.js', import.meta.url);
+type WorkerMessage =
+  | { t: 'ready' }
+  | { t: 'pong' }
+  | { t: 'log'; id?: number; file?: string; level?: string; text?: string }
+  | { t: 'done'; id: number; result: string }
+  | { t: 'error'; id: number; error?: SerializedError };
 
 export class SandboxPool {
-  readonly #max: number;
-  readonly #slots = new Set<Slot>();
-  readonly #queue: { job: Job & { id: number }; timeoutMs: number; running: Omit<Running, 'timer'> }[] = [];
   readonly #onLog: (log: ExtensionLog) => void;
-  #nextId = 1;
+  readonly #memoryMb: number;
+  readonly #max: number;
+  readonly #workers = new Set<Worker>();
+  readonly #queue: Pending[] = [];
+  readonly #nextId: () => number;
+  #pending = 0;
   #closed = false;
+  #ticker: NodeJS.Timeout | undefined;
+  #lastTick = 0;
 
-  constructor(onLog: (log: ExtensionLog) => void, max = Math.min(4, Math.max(2, availableParallelism()))) {
+  /**
+   * @param memoryMb each worker's limit on its resident set; half of it is V8's heap limit
+   * @param nextId job ids (shared by pools, so that log lines find their request)
+   * @param max workers that are not stuck (spares beside stuck ones bring the total to twice that, at most)
+   */
+  constructor(onLog: (log: ExtensionLog) => void, memoryMb: number, nextId: () => number, max = Math.min(4, Math.max(2, availableParallelism()))) {
     this.#onLog = onLog;
+    this.#memoryMb = memoryMb;
+    this.#nextId = nextId;
     this.#max = max;
   }
 
-  /** Runs a job; resolves with the worker's result, rejects with ExtensionFailed or ExtensionTimeout. */
+  /** Runs a job; resolves with the worker's result, rejects with ExtensionFailed or ExtensionLimit. */
   run(job: Job, timeoutMs: number): { id: number; result: Promise<unknown> } {
-    const id = this.#nextId++;
+    const id = this.#nextId();
     const result = new Promise<unknown>((resolve, reject) => {
       if (this.#closed) return reject(new Error('the emulator is closed'));
-      this.#queue.push({ job: { ...job, id }, timeoutMs, running: { id, resolve, reject } });
+      if (this.#pending >= MAX_PENDING) return reject(new ExtensionLimit(OVERLOAD_TEXT, `${MAX_PENDING} runs of extension code were already in progress or waiting`));
+      const pending: Pending = { id, job, timeoutMs, resolve, reject, worker: undefined, timer: setTimeout(() => this.#expire(pending), timeoutMs) };
+      this.#pending++;
+      this.#queue.push(pending);
       this.#dispatch();
     });
     return { id, result };
   }
 
-  /** Starts one worker ahead of the first job, so the first rule run does not wait for a thread to boot. */
+  /** Starts one worker ahead of the first job, so the first rule run does not wait for a process to boot. */
   warm(): void {
-    if (this.#slots.size === 0 && !this.#closed) this.#spawn();
+    if (this.#workers.size === 0 && !this.#closed) this.#spawn();
   }
 
   async close(): Promise<void> {
     this.#closed = true;
-    for (const queued of this.#queue.splice(0)) queued.running.reject(new Error('the emulator is closed'));
-    await Promise.all([...this.#slots].map((slot) => this.#retire(slot, new Error('the emulator is closed'))));
+    clearInterval(this.#ticker);
+    const closed = new Error('the emulator is closed');
+    for (const pending of this.#queue.splice(0)) this.#settle(pending).reject(closed);
+    const exits = [...this.#workers].map((w) => {
+      for (const pending of [...w.jobs.values()]) this.#settle(pending).reject(closed);
+      const exited = new Promise((r) => (w.child.exitCode !== null || w.child.signalCode !== null ? r(undefined) : w.child.once('exit', r)));
+      this.#remove(w);
+      w.child.kill('SIGKILL');
+      return exited;
+    });
+    await Promise.all(exits);
+  }
+
+  /** Takes a job out of the books (its timer, its worker) and returns it, to be resolved or rejected. */
+  #settle(pending: Pending): Pending {
+    clearTimeout(pending.timer);
+    this.#pending--;
+    const worker = pending.worker;
+    if (worker?.jobs.delete(pending.id) && worker.jobs.size === 0) worker.idleSince = performance.now();
+    return pending;
+  }
+
+  #expire(pending: Pending): void {
+    const worker = pending.worker;
+    if (worker) {
+      this.#settle(pending).reject(new ExtensionTimeout(`Extension code did not finish within ${pending.timeoutMs} ms`));
+      worker.overdue = true;
+      worker.lastExpired = pending.id;
+      this.#send(worker, { t: 'cancel', id: pending.id });
+      if (worker.stuck) this.#killStuck(worker);
+      else this.#dispatch();
+    } else {
+      this.#queue.splice(this.#queue.indexOf(pending), 1);
+      this.#settle(pending).reject(new ExtensionTimeout(`Extension code did not start within ${pending.timeoutMs} ms: no extension worker was free`));
+    }
   }
 
   #dispatch(): void {
+    if (this.#closed) return;
     while (this.#queue.length > 0) {
-      let slot = [...this.#slots].find((s) => !s.running);
-      if (!slot && this.#slots.size < this.#max) slot = this.#spawn();
-      if (!slot) return;
-      const { job, timeoutMs, running } = this.#queue.shift()!;
-      const target = slot;
-      const timer = setTimeout(() => {
-        void this.#retire(target, new ExtensionTimeout(`Extension code did not finish within ${timeoutMs} ms`));
-      }, timeoutMs);
-      slot.running = { ...running, timer };
-      slot.worker.postMessage(job);
+      const worker = this.#pick();
+      if (!worker) break;
+      this.#assign(this.#queue.shift()!, worker);
     }
   }
 
-  #spawn(): Slot {
-    const worker = new Worker(WORKER_URL, { stdout: false, stderr: false });
-    worker.unref();
-    const slot: Slot = { worker, running: undefined };
-    worker.on('message', (message: { type: string; id?: number; file?: string; level?: string; text?: string; result?: unknown; error?: SerializedError }) => {
-      if (message.type === 'log') {
-        this.#onLog({ jobId: message.id, file: message.file ?? '?', level: message.level ?? 'log', text: message.text ?? '' });
+  /** Where the next job goes (see the top of this file); undefined: it waits for a worker being started. */
+  #pick(): Worker | undefined {
+    const now = performance.now();
+    let idle: Worker | undefined;
+    let answering: Worker | undefined;
+    let leastLoaded: Worker | undefined;
+    let booting = false;
+    let working = 0;
+    for (const w of this.#workers) {
+      if (w.stuck) continue;
+      working++;
+      if (!w.ready) {
+        booting = true;
+        continue;
+      }
+      const load = w.jobs.size;
+      if (load === 0) idle ??= w;
+      else if (now - w.doneAt < BUSY_MS && (!answering || load < answering.jobs.size)) answering = w;
+      if (!leastLoaded || load < leastLoaded.jobs.size) leastLoaded = w;
+    }
+    if (idle ?? answering) return idle ?? answering;
+    if (booting) return undefined;
+    if (working < this.#max && this.#workers.size < 2 * this.#max) {
+      this.#spawn();
+      return undefined;
+    }
+    return leastLoaded;
+  }
+
+  #assign(pending: Pending, worker: Worker): void {
+    pending.worker = worker;
+    worker.jobs.set(pending.id, pending);
+    worker.idleSince = undefined;
+    const { job } = pending;
+    const scripts = job.scripts.map(({ file, name, hash, source }) => {
+      const key = `${file}\n${hash}`;
+      if (worker.known.has(key)) return { file, name, hash };
+      worker.known.add(key);
+      return { file, name, hash, source };
+    });
+    this.#send(worker, { t: 'job', id: pending.id, kind: job.kind, tenant: job.tenant, scripts, input: job.input, configuration: job.configuration });
+  }
+
+  #send(worker: Worker, message: object): void {
+    if (!worker.gone && worker.child.connected) worker.child.send(message);
+  }
+
+  #spawn(): Worker {
+    const heapMb = Math.floor(this.#memoryMb / 2);
+    const child = fork(WORKER_PATH, [String(this.#memoryMb * 1024 * 1024)], {
+      execArgv: [`--max-old-space-size=${heapMb}`, '--no-warnings'],
+      // stdin and stdout unused; stderr kept for a crash report; fd 4: the watchdog's side channel.
+      stdio: ['ignore', 'ignore', 'pipe', 'ipc', 'pipe'],
+    });
+    const worker: Worker = { child, jobs: new Map(), known: new Set(), ready: false, stuck: false, overdue: false, lastExpired: undefined, pingSentAt: undefined, doneAt: 0, idleSince: undefined, gone: false, stderr: '', side: '' };
+    this.#workers.add(worker);
+    child.unref();
+    child.channel?.unref();
+    const stderr = child.stderr!;
+    const side = child.stdio[4] as Readable;
+    for (const stream of [stderr, side]) (stream as Readable & { unref?(): void }).unref?.();
+    stderr.setEncoding('utf8');
+    stderr.on('data', (text: string) => (worker.stderr = (worker.stderr + text).slice(-16_384)));
+    side.setEncoding('utf8');
+    side.on('data', (text: string) => (worker.side = (worker.side + text).slice(-1_024)));
+
+    child.on('message', (message: WorkerMessage) => this.#onMessage(worker, message));
+    let ended = false;
+    const end = (code: number | null, signal: NodeJS.Signals | null) => {
+      if (ended) return;
+      ended = true;
+      this.#died(worker, code, signal);
+    };
+    // 'close' comes once stderr and the side channel are read to their end; 'exit' may come first.
+    child.on('close', end);
+    child.on('exit', (code, signal) => setTimeout(() => end(code, signal), LAST_WORDS_MS).unref());
+    // Could not be started (no exit follows), or the channel broke (it is stopped; its exit is handled as a death).
+    child.on('error', (err) => {
+      if (child.pid !== undefined) return void child.kill('SIGKILL');
+      worker.stderr = err.message;
+      end(null, null);
+    });
+    this.#startTicking();
+    return worker;
+  }
+
+  #onMessage(worker: Worker, message: WorkerMessage): void {
+    switch (message.t) {
+      case 'done':
+      case 'error': {
+        worker.doneAt = performance.now();
+        const pending = worker.jobs.get(message.id);
+        if (!pending) return; // cancelled: it passed its deadline
+        this.#settle(pending);
+        if (message.t === 'done') pending.resolve(JSON.parse(message.result));
+        else pending.reject(new ExtensionFailed(message.error ?? { name: 'Error', message: 'unknown error' }));
+        if (this.#queue.length > 0) this.#dispatch();
         return;
       }
-      const running = slot.running;
-      if (!running || running.id !== message.id) return;
-      clearTimeout(running.timer);
-      slot.running = undefined;
-      if (message.type === 'done') running.resolve(JSON.parse(message.result as string));
-      else running.reject(new ExtensionFailed(message.error ?? { name: 'Error', message: 'unknown error' }));
-      this.#dispatch();
-    });
-    // An exception thrown later (in a timer, an unhandled rejection) ends the worker: it fails the job it ran.
-    worker.on('error', (err: Error) => void this.#retire(slot, new ExtensionFailed({ name: err.name, message: err.message })));
-    worker.on('exit', () => void this.#retire(slot, new ExtensionFailed({ name: 'Error', message: 'the extension worker stopped' })));
-    this.#slots.add(slot);
-    return slot;
+      case 'log':
+        this.#onLog({ jobId: message.id, file: message.file ?? '?', level: message.level ?? 'log', text: message.text ?? '' });
+        return;
+      case 'pong':
+        worker.pingSentAt = undefined;
+        worker.overdue = false;
+        if (worker.stuck) {
+          worker.stuck = false;
+          this.#dispatch();
+        }
+        return;
+      case 'ready':
+        worker.ready = true;
+        worker.idleSince = performance.now();
+        this.#dispatch();
+        return;
+    }
   }
 
-  async #retire(slot: Slot, reason: Error): Promise<void> {
-    if (!this.#slots.delete(slot)) return;
-    const running = slot.running;
-    slot.running = undefined;
-    if (running) {
-      clearTimeout(running.timer);
-      running.reject(reason);
+  #startTicking(): void {
+    if (this.#ticker) return;
+    this.#lastTick = performance.now();
+    this.#ticker = setInterval(() => this.#tick(), PING_MS);
+    this.#ticker.unref();
+  }
+
+  /** Pings every ready worker; marks the silent ones stuck, kills those that must go, stops extra idle ones. */
+  #tick(): void {
+    const now = performance.now();
+    // After a stall of our own, unread answers may be waiting: judge nobody this time.
+    const judge = now - this.#lastTick < 2 * PING_MS;
+    this.#lastTick = now;
+    for (const worker of [...this.#workers]) {
+      if (!worker.ready) continue;
+      if (worker.idleSince !== undefined && now - worker.idleSince > IDLE_MS && [...this.#workers].some((w) => w !== worker && !w.stuck)) {
+        this.#remove(worker);
+        worker.child.kill('SIGKILL');
+      } else if (worker.pingSentAt === undefined) {
+        worker.pingSentAt = now;
+        this.#send(worker, { t: 'ping' });
+      } else if (judge && now - worker.pingSentAt > STUCK_MS) {
+        if (!worker.stuck) {
+          worker.stuck = true;
+          this.#note(worker, `an extension worker has not answered for ${STUCK_MS} ms (a synchronous loop?); new runs go to another worker`);
+        }
+        if (worker.overdue || worker.jobs.size === 0) this.#killStuck(worker);
+        else this.#dispatch();
+      }
     }
-    await slot.worker.terminate();
-    if (!this.#closed) this.#dispatch();
+    if (this.#workers.size === 0) {
+      clearInterval(this.#ticker);
+      this.#ticker = undefined;
+    }
+  }
+
+  /** A line about a worker, for each run it holds (so each request's log shows it), else for the last it held. */
+  #note(worker: Worker, text: string, level = 'warn'): void {
+    const ids = worker.jobs.size > 0 ? [...worker.jobs.keys()] : [worker.lastExpired];
+    for (const jobId of ids) this.#onLog({ jobId, file: '-', level, text });
+  }
+
+  #remove(worker: Worker): void {
+    worker.gone = true;
+    this.#workers.delete(worker);
+  }
+
+  /**
+   * Kills a stuck worker; the jobs it held still have time and run again elsewhere. NOTE(emulator): a job that
+   * had started there (before another job's loop blocked it) runs again from the start, side effects included.
+   */
+  #killStuck(worker: Worker): void {
+    const again = [...worker.jobs.values()];
+    this.#note(worker, `the stuck extension worker was stopped and replaced${again.length ? `; ${again.length} run(s) it held run again on another worker` : ''}`);
+    this.#remove(worker);
+    worker.child.kill('SIGKILL');
+    worker.jobs.clear();
+    for (const pending of again) pending.worker = undefined;
+    this.#queue.unshift(...again);
+    this.#replace();
+    this.#dispatch();
+  }
+
+  /** Starts a worker when none is left that answers, so the next run does not wait for one to boot. */
+  #replace(): void {
+    if (!this.#closed && ![...this.#workers].some((w) => !w.stuck)) this.#spawn();
+  }
+
+  /** A worker ended on its own: the jobs it held fail with the reason, and it is replaced (lazily, by dispatch). */
+  #died(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
+    if (worker.gone) return;
+    this.#remove(worker);
+    const memory = /^memory (\d+)$/m.exec(worker.side);
+    const heap = /Reached heap limit|JavaScript heap out of memory/.test(worker.stderr);
+    let err: Error;
+    if (memory || heap) {
+      const detail = memory
+        ? `the extension worker used ${Math.round(Number(memory[1]) / 2 ** 20)} MB, over its limit of ${this.#memoryMb} MB (extension_memory_mb)`
+        : `the extension worker's JavaScript heap reached its limit of ${Math.floor(this.#memoryMb / 2)} MB (half of extension_memory_mb)`;
+      err = new ExtensionLimit(MEMORY_TEXT, detail);
+    } else {
+      const firstLine = worker.stderr.split('\n').find((line) => line.trim() !== '')?.trim().slice(0, 200);
+      const how = signal ? `signal ${signal}` : `exit code ${code}`;
+      err = new ExtensionFailed({ name: 'Error', message: `the extension worker stopped (${how}${firstLine ? `: ${firstLine}` : ''})` });
+    }
+    this.#note(worker, `${err.message}; it was replaced`, 'error');
+    for (const pending of [...worker.jobs.values()]) this.#settle(pending).reject(err);
+    if (!worker.ready) {
+      // It died before it could take a job: fail what waits rather than start worker after worker.
+      const cause = new ExtensionFailed({ name: 'Error', message: `the extension worker could not start: ${err.message}` });
+      for (const pending of this.#queue.splice(0)) this.#settle(pending).reject(cause);
+      return;
+    }
+    this.#replace();
+    this.#dispatch();
   }
 }

@@ -9,12 +9,12 @@ import type { Api } from '../model/tenant.js';
 import { AccessDenied, InvalidRequest, InvalidScope, OAuthError, ServerError } from '../oauth/errors.js';
 import { refusedClaim, refusedHookClaim, scopeList } from './custom-claims.js';
 import { credentialsExchangeEvent, hookClient, hookContext } from './inputs.js';
-import { ExtensionFailed, ExtensionTimeout, jsonArgs } from './pool.js';
+import { ExtensionFailed, ExtensionLimit, jsonArgs } from './pool.js';
 import { Explanation, scopeChange, setClaims, type ActionOp, type ExtensionEnv, type TokenDraft } from './run-user-extensions.js';
 import type { Tag } from './sandbox.js';
 
 function hookError(err: unknown): OAuthError {
-  if (err instanceof ExtensionTimeout) return new ServerError('Request to Webtask exceeded allowed execution time', { logDetail: err.message });
+  if (err instanceof ExtensionLimit) return new ServerError(err.publicText, { logDetail: err.message });
   if (!(err instanceof ExtensionFailed)) throw err;
   if (err.detail.name === 'InvalidScopeError') return new InvalidScope(err.message);
   if (err.detail.name === 'InvalidRequestError') return new InvalidRequest(err.message);
@@ -50,7 +50,7 @@ export async function runClientExtensions(env: ExtensionEnv, ctx: GrantContext, 
             // `scope` is the array of granted scopes (undefined when there are none), as Auth0 passes it.
             input: jsonArgs(hookClient(tenant, client), scopes.length ? scopes : undefined, api.identifier, hookContext(request, ext.secrets)),
           },
-          ext.timeoutMs,
+          ext,
           tag,
         )
         .catch((err: unknown) => {
@@ -73,7 +73,7 @@ export async function runClientExtensions(env: ExtensionEnv, ctx: GrantContext, 
             scripts: [...ext.credentialsExchangeActions],
             input: [JSON.stringify({ ...credentialsExchangeEvent(tenant, client, api, draft.scopes, requested, request, ctx.params), secrets: ext.secrets })],
           },
-          ext.timeoutMs,
+          ext,
           tag,
         )
         .catch((err: unknown) => {

@@ -10,7 +10,7 @@ import type { UserState } from '../state/user-state.js';
 import type { UserinfoClaims } from '../state/userinfo-claims.js';
 import { refusedClaim, refusedHookClaim, scopeList } from './custom-claims.js';
 import { hookClient, hookContext, passwordHookUser, postLoginEvent, ruleContextJson, ruleUserJson, type UserFlow } from './inputs.js';
-import { ExtensionFailed, ExtensionTimeout, asJson, jsonArgs } from './pool.js';
+import { ExtensionFailed, ExtensionLimit, asJson, jsonArgs } from './pool.js';
 import type { Sandbox, Tag } from './sandbox.js';
 
 export interface TokenDraft {
@@ -25,10 +25,6 @@ export interface ExtensionEnv {
   /** Where custom ID-token claims wait for /userinfo. */
   readonly userinfoClaims: UserinfoClaims;
 }
-
-// NOTE(emulator): Auth0 documents this text for a webtask over its time limit, not the status or code;
-// we answer 403 access_denied, like any other failed rule.
-const TIMEOUT_TEXT = 'Request to Webtask exceeded allowed execution time';
 
 /** Records what each file changed, for the explain entry: `subject: a.js: change, change; b.js: change`. */
 export class Explanation {
@@ -63,7 +59,8 @@ export function setClaims(
   for (const [key, value] of Object.entries(claims)) {
     // On the access token `scope` is the scope override, read by the caller; on the ID token it is refused.
     if (key === 'scope' && token === 'access_token') continue;
-    if (JSON.stringify(target[key]) === JSON.stringify(value)) continue;
+    // Own properties only: a claim named `constructor` is new, not Object's.
+    if (Object.hasOwn(target, key) && JSON.stringify(target[key]) === JSON.stringify(value)) continue;
     const reason = refuse(key);
     if (reason) {
       ctx.sandbox.note(ctx.tag, file, 'warn', `${token} claim "${key}" ignored: ${reason}`);
@@ -74,9 +71,12 @@ export function setClaims(
   }
 }
 
-/** A failed run of user code, as Auth0's error for that extension point. */
+/**
+ * A failed run of user code, as Auth0's error for that extension point. NOTE(emulator): a run over its time
+ * or memory answers 403 access_denied, like any other failed rule (Auth0 documents only the timeout's text).
+ */
 function asOAuthError(err: unknown, map: (failure: ExtensionFailed) => OAuthError): OAuthError {
-  if (err instanceof ExtensionTimeout) return new AccessDenied(TIMEOUT_TEXT, { logDetail: err.message });
+  if (err instanceof ExtensionLimit) return new AccessDenied(err.publicText, { logDetail: err.message });
   if (err instanceof ExtensionFailed) return map(err);
   throw err;
 }
@@ -97,7 +97,7 @@ export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Prom
   const tag: Tag = { tenant: flow.tenant.name, requestId: flow.request.id };
   const why = new Explanation();
   const claimCtx = { sandbox: env.sandbox, tag, why };
-  const run = (job: Parameters<Sandbox['run']>[0]) => env.sandbox.run(job, ext.timeoutMs, tag);
+  const run = (job: Parameters<Sandbox['run']>[0]) => env.sandbox.run(job, ext, tag);
   try {
     if (ext.rules.length > 0) {
       const result = (await run({
@@ -197,10 +197,18 @@ function applyPostLoginOps(env: ExtensionEnv, flow: UserFlow, ops: ActionOp[], d
       }
       // Metadata changes persist even when the login is then denied (reference §10.1).
       case 'user.appMetadata':
-      case 'user.userMetadata':
+      case 'user.userMetadata': {
+        const field = op.op === 'user.appMetadata' ? 'app_metadata' : 'user_metadata';
+        // The one key that is no ordinary property (see refusedClaim): refused here too.
+        const reason = op.key === '__proto__' ? refusedClaim(op.key) : undefined;
+        if (reason) {
+          ctx.sandbox.note(ctx.tag, op.file, 'warn', `${field} key "${op.key}" ignored: ${reason}`);
+          break;
+        }
         env.users.setMetadata(flow.user.userId, op.op === 'user.appMetadata' ? 'app' : 'user', op.key!, op.value);
-        ctx.why.add(op.file, `${op.op === 'user.appMetadata' ? 'app_metadata' : 'user_metadata'}.${op.key} set`);
+        ctx.why.add(op.file, `${field}.${op.key} set`);
         break;
+      }
       case 'deny':
         failure ??= new AccessDenied(op.reason ?? '');
         break;

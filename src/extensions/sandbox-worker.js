@@ -1,36 +1,73 @@
 // @ts-check
 /**
- * The sandbox worker: runs the user's rules, hooks and Actions off the main thread, so a rule stuck in a
- * loop never stops the emulator from answering (the pool terminates a worker that overruns its time).
- * Each file gets its own `node:vm` context with an explicit set of globals (no `process`) and a `require`
- * that resolves from the file's own folder. vm is not a security boundary: the code is the user's own.
+ * The sandbox worker: a child process (forked by pool.ts) that runs the user's rules, hooks and Actions, so
+ * that nothing the code does to its own process (an infinite loop, `process.exit`, `process.kill(process.pid)`,
+ * a native crash, running out of memory) can stop the emulator: the pool replaces the worker.
  *
- * One job at a time per worker. Messages out: {type:'log'} as code logs, then {type:'done'} or {type:'error'}.
- * Inputs arrive and results leave as JSON text (see Job in pool.ts); what changed is reported as a list
- * of operations per file, which the main thread applies and explains.
+ * Each file gets its own `node:vm` context with an explicit set of globals and a `require` that resolves from
+ * the file's own folder. NOTE(emulator): vm is not a security boundary, and this is not a sandbox against the
+ * code: `callback.constructor.constructor('return process')()` reaches this process, `require('child_process')`
+ * runs commands. The code is the user's own and runs with the user's rights, as any script in their repo.
+ *
+ * Many jobs run at once (a rule waiting on I/O is idle): each is tracked through AsyncLocalStorage, so a
+ * line printed or an error thrown later is told apart from the others. Messages in (IPC): {t:'job'},
+ * {t:'cancel', id} (the job is past its deadline: forget it), {t:'ping'}. Messages out: {t:'ready'} once,
+ * {t:'log'} as code logs, {t:'done'} or {t:'error'} per job, {t:'pong'}. Inputs arrive and results leave as
+ * JSON text (see Job in pool.ts); a script's source arrives once per worker. What changed is reported as a
+ * list of operations per file, which the main process applies and explains.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { format } from 'node:util';
 import vm from 'node:vm';
-import { parentPort } from 'node:worker_threads';
+import { Worker } from 'node:worker_threads';
 import { compileExtension } from './wrap.js';
 
-if (!parentPort) throw new Error('sandbox-worker.js runs as a worker thread');
-const port = parentPort;
+if (typeof process.send !== 'function') throw new Error('sandbox-worker.js runs as a child process (child_process.fork)');
+const send = process.send.bind(process);
+/** @param {Record<string, unknown>} message */
+const post = (message) => {
+  // The channel is gone when the emulator has stopped; this process is about to exit.
+  if (process.connected) send(message);
+};
+
+/**
+ * The watchdog: a thread of its own, so it runs while the main thread is stuck in a loop or an allocation.
+ * V8's heap limit (--max-old-space-size) does not cover Buffers and other memory outside the heap, so the
+ * resident set is checked every 20 ms against the limit (in bytes, the first argument); past it the reason
+ * is written to the side channel (fd 4) and the process kills itself. It also ends the process when the
+ * emulator has gone (the parent pid changed) while the main thread is too busy to see the channel close.
+ */
+new Worker(
+  `const { workerData: { limit, ppid } } = require('node:worker_threads');
+  const { writeSync } = require('node:fs');
+  setInterval(() => {
+    const rss = process.memoryUsage.rss();
+    if (rss > limit) {
+      try { writeSync(4, 'memory ' + rss + '\\n'); } catch {}
+      process.kill(process.pid, 'SIGKILL');
+    }
+    if (process.ppid !== ppid) process.kill(process.pid, 'SIGKILL');
+  }, 20);`,
+  { eval: true, workerData: { limit: Number(process.argv[2]), ppid: process.ppid }, stdout: false, stderr: false },
+).unref();
+process.on('disconnect', () => process.exit(0));
+// Ctrl-C in a terminal signals the whole process group: the emulator stops its workers itself as it closes,
+// so the runs they hold are not failed by the keystroke first.
+process.on('SIGINT', () => {});
 
 /**
  * The job whose code is running: carried through timers and promises, so a line printed (or an error
- * thrown) after a job ended is still told apart from the job now running.
+ * thrown) after a job ended is still told apart from the jobs now running.
  * @type {AsyncLocalStorage<number>}
  */
 const jobContext = new AsyncLocalStorage();
 /** @type {Map<number, (err: unknown) => void>} fails a job that is still running */
 const failRunning = new Map();
+/** Jobs the pool gave up on (past their deadline): their end is not reported. */
+const cancelled = new Set();
 
-/** @param {Record<string, unknown>} message */
-const post = (message) => port.postMessage(message);
 /** @param {unknown} value */
 const plain = (value) => (value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
 
@@ -62,7 +99,7 @@ function describeError(err) {
 
 /** @param {string} file @param {string} level @param {unknown[]} args */
 function log(file, level, args) {
-  post({ type: 'log', id: jobContext.getStore(), file, level, text: format(...args) });
+  post({ t: 'log', id: jobContext.getStore(), file, level, text: format(...args) });
 }
 
 /**
@@ -73,7 +110,7 @@ function log(file, level, args) {
 function thrownLater(jobId, file, err) {
   const fail = jobId === undefined ? undefined : failRunning.get(jobId);
   if (fail) fail(err);
-  else post({ type: 'log', id: jobId, file, level: 'error', text: `uncaught after the run ended: ${describeError(err).message}` });
+  else post({ t: 'log', id: jobId, file, level: 'error', text: `uncaught after the run ended: ${describeError(err).message}` });
 }
 
 /**
@@ -97,17 +134,26 @@ function guarded(schedule, file) {
   );
 }
 
-// Last resorts: nothing user code does may end the worker or fail another job.
+// Last resorts: an exception user code throws later never ends the worker or fails another job.
 process.on('uncaughtException', (err) => thrownLater(jobContext.getStore(), '-', err));
 process.on('unhandledRejection', (reason) => thrownLater(jobContext.getStore(), '-', reason));
+// Node's own warnings (a deprecated API a module uses) reach the log of the run that caused them; the worker
+// starts with --no-warnings, so they are not also printed on stderr.
+process.on('warning', (warning) => log('-', 'warn', [`${warning.name}: ${warning.message}`]));
+// The worker's stdout is not connected: what modules the code requires print goes to the log too.
+for (const level of /** @type {const} */ (['log', 'info', 'warn', 'error', 'debug'])) {
+  console[level] = (/** @type {unknown[]} */ ...args) => log('-', level, args);
+}
 
 /**
- * @typedef {{ file: string, name: string, source: string, hash: string }} Script
+ * @typedef {{ file: string, name: string, hash: string, source?: string }} Script
  * @typedef {{ exported: any, parse: (text: string) => any, context: vm.Context, cache: Map<string, { value: string, expires: number }>, configuration?: { text: string, value: unknown } }} Loaded
  */
 
 /** @type {Map<string, Loaded>} compiled files, by tenant, path and content hash */
 const loaded = new Map();
+/** @type {Map<string, string>} sources by path and content hash: the pool sends each one once */
+const sources = new Map();
 /** @type {Map<string, vm.Context>} one context for all of a tenant's rules: Auth0 ran them as one webtask */
 const ruleContexts = new Map();
 
@@ -147,6 +193,8 @@ function load(tenant, script, rule = false) {
   const key = `${tenant}\n${script.file}\n${script.hash}`;
   const cached = loaded.get(key);
   if (cached) return cached;
+  const source = sources.get(`${script.file}\n${script.hash}`);
+  if (source === undefined) throw new Error(`the source of ${script.name} was not sent to this worker`);
   const consoleProxy = Object.fromEntries(
     ['log', 'info', 'warn', 'error', 'debug'].map((level) => [level, (/** @type {unknown[]} */ ...args) => log(script.name, level, args)]),
   );
@@ -156,7 +204,7 @@ function load(tenant, script, rule = false) {
     context.console = consoleProxy;
     if (rule) ruleContexts.set(tenant, context);
   }
-  const { script: compiled, expression } = compileExtension(script.source, script.file);
+  const { script: compiled, expression } = compileExtension(source, script.file);
   const wrapper = compiled.runInContext(context);
   const module = { exports: {} };
   const value = wrapper.call(module.exports, module.exports, createRequire(script.file), module, script.file, dirname(script.file), consoleProxy);
@@ -239,7 +287,8 @@ async function runHook(job) {
   const script = job.scripts[0];
   const entry = load(job.tenant, script);
   const fn = exportedFunction(entry, script);
-  const args = job.input.map((/** @type {string | undefined} */ text) => (text === undefined ? undefined : entry.parse(text)));
+  // An argument that is undefined arrives as null (IPC carries JSON): a JSON text is never null.
+  const args = job.input.map((/** @type {string | null} */ text) => (text == null ? undefined : entry.parse(text)));
   const [result] = await viaCallback(script.name, (cb) => fn(...args, cb));
   return { file: script.name, result: plain(result ?? null) };
 }
@@ -339,18 +388,34 @@ const runners = {
   'actions-credentials-exchange': runActions,
 };
 
-port.on('message', (/** @type {any} */ job) =>
+/** @param {any} job */
+function runJob(job) {
   jobContext.run(job.id, async () => {
     /** @type {Promise<never>} */
     const failedLater = new Promise((_, reject) => failRunning.set(job.id, reject));
     try {
+      for (const script of job.scripts) if (script.source !== undefined) sources.set(`${script.file}\n${script.hash}`, script.source);
       const run = runners[job.kind];
       if (!run) throw new Error(`unknown job kind ${job.kind}`);
-      post({ type: 'done', id: job.id, result: JSON.stringify(await Promise.race([run(job), failedLater])) });
+      const result = JSON.stringify(await Promise.race([run(job), failedLater]));
+      if (!cancelled.delete(job.id)) post({ t: 'done', id: job.id, result });
     } catch (err) {
-      post({ type: 'error', id: job.id, error: describeError(err) });
+      if (!cancelled.delete(job.id)) post({ t: 'error', id: job.id, error: describeError(err) });
     } finally {
       failRunning.delete(job.id);
     }
-  }),
-);
+  });
+}
+
+process.on('message', (/** @type {any} */ message) => {
+  if (message.t === 'job') runJob(message);
+  else if (message.t === 'ping') post({ t: 'pong' });
+  else if (message.t === 'cancel') {
+    const fail = failRunning.get(message.id);
+    if (fail) {
+      cancelled.add(message.id);
+      fail(new Error('cancelled'));
+    }
+  }
+});
+post({ t: 'ready' });

@@ -1,9 +1,9 @@
 /**
- * The emulator's face of the worker pool: runs jobs with a tenant's timeout and tags everything extension
+ * The emulator's face of the worker pools: runs jobs with a tenant's limits and tags everything extension
  * code prints with the tenant, the file and the request, as it happens. Also carries the main thread's own
  * notes about extensions (claims refused, what changed a token) into the same stream.
  */
-import { SandboxPool, type Job } from './pool.js';
+import { MAX_PENDING, SandboxPool, type Job } from './pool.js';
 
 export interface ExtensionLogEntry {
   time: string;
@@ -21,33 +21,49 @@ export interface Tag {
   requestId: string | undefined;
 }
 
-const MAX_TRACKED_JOBS = 1_000;
+/** A tenant's limits on one run of its extension code. */
+export interface Limits {
+  readonly timeoutMs: number;
+  readonly memoryMb: number;
+}
+
+const MAX_TRACKED_JOBS = 2 * MAX_PENDING;
 
 export class Sandbox {
-  #pool: SandboxPool | undefined;
+  /** One pool per memory limit (a worker's limit is set when it starts); job ids are unique across them. */
+  readonly #pools = new Map<number, SandboxPool>();
   readonly #jobs = new Map<number, Tag>();
   readonly #emit: (entry: ExtensionLogEntry) => void;
+  #nextId = 1;
 
   constructor(emit: (entry: ExtensionLogEntry) => void) {
     this.#emit = emit;
   }
 
-  #ensurePool(): SandboxPool {
-    this.#pool ??= new SandboxPool((log) => {
-      const owner = log.jobId === undefined ? undefined : this.#jobs.get(log.jobId);
-      this.note(owner ?? { tenant: '-', requestId: undefined }, log.file, log.level, log.text);
-    });
-    return this.#pool;
+  #pool(memoryMb: number): SandboxPool {
+    let pool = this.#pools.get(memoryMb);
+    if (!pool) {
+      pool = new SandboxPool(
+        (log) => {
+          const owner = log.jobId === undefined ? undefined : this.#jobs.get(log.jobId);
+          this.note(owner ?? { tenant: '-', requestId: undefined }, log.file, log.level, log.text);
+        },
+        memoryMb,
+        () => this.#nextId++,
+      );
+      this.#pools.set(memoryMb, pool);
+    }
+    return pool;
   }
 
-  /** Boots a worker now (when a config has extension code), instead of at the first request. */
-  warm(): void {
-    this.#ensurePool().warm();
+  /** Boots a worker for each memory limit now (when a config has extension code), instead of at the first request. */
+  warm(memoryLimits: Iterable<number>): void {
+    for (const memoryMb of new Set(memoryLimits)) this.#pool(memoryMb).warm();
   }
 
   /** Runs a job on a worker (created on first use). */
-  run(job: Job, timeoutMs: number, tag: Tag): Promise<unknown> {
-    const { id, result } = this.#ensurePool().run(job, timeoutMs);
+  run(job: Job, limits: Limits, tag: Tag): Promise<unknown> {
+    const { id, result } = this.#pool(limits.memoryMb).run(job, limits.timeoutMs);
     this.#jobs.set(id, tag);
     // Late logs (a timer firing after the job ended) still find their request for a while.
     if (this.#jobs.size > MAX_TRACKED_JOBS) this.#jobs.delete(this.#jobs.keys().next().value!);
@@ -59,6 +75,6 @@ export class Sandbox {
   }
 
   async close(): Promise<void> {
-    await this.#pool?.close();
+    await Promise.all([...this.#pools.values()].map((pool) => pool.close()));
   }
 }

@@ -30,17 +30,18 @@ export function profileClaims(user: User, scopes: readonly string[]): Record<str
   return claims;
 }
 
-/** The scope that releases each standard claim; other claim names are not gated by scope. */
-const STANDARD_CLAIM_SCOPE: Record<string, string> = {
-  name: 'profile', family_name: 'profile', given_name: 'profile', middle_name: 'profile', nickname: 'profile',
-  preferred_username: 'profile', profile: 'profile', picture: 'profile', website: 'profile', gender: 'profile',
-  birthdate: 'profile', zoneinfo: 'profile', locale: 'profile', updated_at: 'profile',
-  email: 'email', email_verified: 'email', address: 'address', phone_number: 'phone', phone_number_verified: 'phone',
-};
+/** The scope that releases each standard claim; other claim names are not gated by scope. A Map, so that a
+ * claim named like an Object.prototype member (`constructor`) is not mistaken for a standard one. */
+const STANDARD_CLAIM_SCOPE = new Map<string, string>([
+  ['name', 'profile'], ['family_name', 'profile'], ['given_name', 'profile'], ['middle_name', 'profile'], ['nickname', 'profile'],
+  ['preferred_username', 'profile'], ['profile', 'profile'], ['picture', 'profile'], ['website', 'profile'], ['gender', 'profile'],
+  ['birthdate', 'profile'], ['zoneinfo', 'profile'], ['locale', 'profile'], ['updated_at', 'profile'],
+  ['email', 'email'], ['email_verified', 'email'], ['address', 'address'], ['phone_number', 'phone'], ['phone_number_verified', 'phone'],
+]);
 
 /** Whether `claim` may appear given the granted scopes (a claim name is also accepted as its own scope). */
 export function releasedBy(claim: string, scopes: readonly string[]): boolean {
-  const scope = STANDARD_CLAIM_SCOPE[claim];
+  const scope = STANDARD_CLAIM_SCOPE.get(claim);
   return scope === undefined || scopes.includes(scope) || scopes.includes(claim);
 }
 
