@@ -100,6 +100,7 @@ describe('what a rule does to its own process stays there', () => {
       tenant('exit', 'exit-own-process.js'),
       tenant('buffers', 'buffer-hog.js', { rules_configuration: { HOG_MB: '1024' } }),
       tenant('heap', 'heap-hog.js', { rules_configuration: { HOG_MB: '600' } }),
+      ...['null', 'done', 'log'].map((kind) => tenant(`send-${kind}`, 'send-garbage.js', { rules_configuration: { SEND: kind } })),
     ]);
   });
   afterAll(() => cli.stop());
@@ -114,6 +115,16 @@ describe('what a rule does to its own process stays there', () => {
   it('process.exit() from a rule fails that login; the emulator keeps serving', async () => {
     expect(await login(cli, 'exit')).toEqual({ status: 403, body: { error: 'access_denied', error_description: 'the extension worker stopped (exit code 3)' } });
     await expectServing(cli);
+  });
+
+  it('messages a rule sends on its worker\'s IPC channel (null, forged results, malformed logs) fail that login; the emulator keeps serving', async () => {
+    const malformed = expect.stringMatching(/^the extension worker stopped: it sent a malformed message \(/);
+    for (const [kind, description] of [['null', malformed], ['log', malformed], ['done', 'the extension worker sent a result that is not JSON']] as const) {
+      const res = await login(cli, `send-${kind}`);
+      expect(res.status, kind).toBe(403);
+      expect(res.body, kind).toEqual({ error: 'access_denied', error_description: description });
+      await expectServing(cli);
+    }
   });
 
   it('a rule holding more Buffers than extension_memory_mb (default 512) fails with the extension error', async () => {

@@ -11,12 +11,18 @@
  *   A job goes to an idle worker, else to one that finished a job within BUSY_MS, else it waits for a worker being
  *   started (up to `max`), else it goes to the least-loaded one. So a light load runs on one worker, and a
  *   worker busy in a long run gets company. Extra workers idle for IDLE_MS are stopped.
- * - Workers are pinged; one that has not answered for STUCK_MS is stuck (a synchronous loop): it gets no new
- *   jobs, and a spare may start beside it. A stuck worker that holds a job past its deadline, or holds none,
- *   is killed and replaced, and the jobs it held that still have time are run again on another worker.
- * - At most MAX_PENDING runs are in progress or waiting; past that a run fails at once (ExtensionLimit).
+ * - A worker tells when it starts a job. Workers are pinged; one that has not answered for STUCK_MS is stuck
+ *   (a synchronous loop): it gets no new jobs, a spare may start beside it, and the jobs sent to it that it
+ *   has not started move to another worker at once (cancelled on the stuck one, which would read the cancel
+ *   before it could start them). A stuck worker that holds a job past its deadline, or holds none, is killed
+ *   and replaced, and the jobs it held that still have time are run again on another worker.
+ * - At most MAX_PENDING runs per tenant are in progress or waiting; past that a run fails at once
+ *   (ExtensionLimit), and other tenants' runs are unaffected.
  * - Memory: each worker has a limit on its resident set (enforced by its own watchdog thread) and half of it
- *   as V8's heap limit. A worker that dies of either fails the jobs it held with ExtensionLimit.
+ *   as V8's heap limit. A worker that dies of either (or of anything else) fails the jobs it had started
+ *   (which of them used the memory cannot be told), and the ones it had not started run on another worker.
+ * - Messages from a worker are checked: code in it can reach its IPC channel, and a malformed message is
+ *   treated as the worker dying, never as an exception in the emulator.
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism } from 'node:os';
@@ -53,7 +59,7 @@ const TIMEOUT_TEXT = 'Request to Webtask exceeded allowed execution time';
 // the timeout's.
 const MEMORY_TEXT = 'Request to Webtask exceeded allowed memory';
 // NOTE(emulator): Auth0 answers `resource_exhausted` when a tenant has too many extension runs in flight
-// (community.auth0.com/t/137738); here the bound is MAX_PENDING runs per emulator.
+// (community.auth0.com/t/137738); here the bound is MAX_PENDING runs per tenant.
 const OVERLOAD_TEXT = 'resource_exhausted';
 
 export class ExtensionTimeout extends ExtensionLimit {
@@ -96,7 +102,7 @@ export function asJson(value: object): string {
   return text;
 }
 
-/** Runs in progress or waiting, at most; past that a run fails at once. */
+/** Runs of one tenant in progress or waiting, at most; past that its next run fails at once. */
 export const MAX_PENDING = 1_000;
 /** How often workers are pinged, and how long one may go without answering before it counts as stuck. */
 const PING_MS = 100;
@@ -118,6 +124,8 @@ interface Pending {
   readonly resolve: (result: unknown) => void;
   readonly reject: (err: Error) => void;
   worker: Worker | undefined;
+  /** Its worker said it started it (the code may have run: moving it elsewhere would run it twice). */
+  started: boolean;
 }
 
 interface Worker {
@@ -146,9 +154,33 @@ interface Worker {
 type WorkerMessage =
   | { t: 'ready' }
   | { t: 'pong' }
+  | { t: 'started'; id: number }
   | { t: 'log'; id?: number; file?: string; level?: string; text?: string }
-  | { t: 'done'; id: number; result: string }
+  | { t: 'done'; id: number; result: unknown }
   | { t: 'error'; id: number; error?: SerializedError };
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null;
+const optionalString = (value: unknown) => value === undefined || typeof value === 'string';
+
+/** What a worker may send (code running in it can send anything on its channel). */
+function isWorkerMessage(m: unknown): m is WorkerMessage {
+  if (!isObject(m)) return false;
+  switch (m.t) {
+    case 'ready':
+    case 'pong':
+      return true;
+    case 'started':
+      return Number.isSafeInteger(m.id);
+    case 'log':
+      return (m.id === undefined || Number.isSafeInteger(m.id)) && optionalString(m.file) && optionalString(m.level) && optionalString(m.text);
+    case 'done':
+      return Number.isSafeInteger(m.id) && typeof m.result === 'string';
+    case 'error':
+      return Number.isSafeInteger(m.id) && (m.error === undefined || (isObject(m.error) && typeof m.error.name === 'string' && typeof m.error.message === 'string' && optionalString(m.error.code)));
+    default:
+      return false;
+  }
+}
 
 export class SandboxPool {
   readonly #onLog: (log: ExtensionLog) => void;
@@ -157,8 +189,11 @@ export class SandboxPool {
   readonly #workers = new Set<Worker>();
   readonly #queue: Pending[] = [];
   readonly #nextId: () => number;
-  #pending = 0;
+  /** Runs in progress or waiting, per tenant. */
+  readonly #pending = new Map<string, number>();
   #closed = false;
+  /** No tenant uses this pool's memory limit any more: its workers stop once idle, the last one too. */
+  #retired = false;
   #ticker: NodeJS.Timeout | undefined;
   #lastTick = 0;
 
@@ -178,10 +213,13 @@ export class SandboxPool {
   run(job: Job, timeoutMs: number): { id: number; result: Promise<unknown> } {
     const id = this.#nextId();
     const result = new Promise<unknown>((resolve, reject) => {
-      if (this.#closed) return reject(new Error('the emulator is closed'));
-      if (this.#pending >= MAX_PENDING) return reject(new ExtensionLimit(OVERLOAD_TEXT, `${MAX_PENDING} runs of extension code were already in progress or waiting`));
-      const pending: Pending = { id, job, timeoutMs, resolve, reject, worker: undefined, timer: setTimeout(() => this.#expire(pending), timeoutMs) };
-      this.#pending++;
+      if (this.#closed) return reject(closedError());
+      const pendingHere = this.#pending.get(job.tenant) ?? 0;
+      if (pendingHere >= MAX_PENDING) {
+        return reject(new ExtensionLimit(OVERLOAD_TEXT, `${MAX_PENDING} runs of tenant ${job.tenant}'s extension code were already in progress or waiting`));
+      }
+      const pending: Pending = { id, job, timeoutMs, resolve, reject, worker: undefined, started: false, timer: setTimeout(() => this.#expire(pending), timeoutMs) };
+      this.#pending.set(job.tenant, pendingHere + 1);
       this.#queue.push(pending);
       this.#dispatch();
     });
@@ -193,10 +231,20 @@ export class SandboxPool {
     if (this.#workers.size === 0 && !this.#closed) this.#spawn();
   }
 
+  /** No tenant uses this pool's memory limit any more: runs in flight finish, then every worker stops. */
+  retire(): void {
+    this.#retired = true;
+  }
+
+  /** Whether the pool has nothing left: no worker, no run (a retired pool can then be forgotten). */
+  get empty(): boolean {
+    return this.#workers.size === 0 && this.#pending.size === 0;
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#ticker);
-    const closed = new Error('the emulator is closed');
+    const closed = closedError();
     for (const pending of this.#queue.splice(0)) this.#settle(pending).reject(closed);
     const exits = [...this.#workers].map((w) => {
       for (const pending of [...w.jobs.values()]) this.#settle(pending).reject(closed);
@@ -211,7 +259,9 @@ export class SandboxPool {
   /** Takes a job out of the books (its timer, its worker) and returns it, to be resolved or rejected. */
   #settle(pending: Pending): Pending {
     clearTimeout(pending.timer);
-    this.#pending--;
+    const left = (this.#pending.get(pending.job.tenant) ?? 1) - 1;
+    if (left > 0) this.#pending.set(pending.job.tenant, left);
+    else this.#pending.delete(pending.job.tenant);
     const worker = pending.worker;
     if (worker?.jobs.delete(pending.id) && worker.jobs.size === 0) worker.idleSince = performance.now();
     return pending;
@@ -272,6 +322,7 @@ export class SandboxPool {
 
   #assign(pending: Pending, worker: Worker): void {
     pending.worker = worker;
+    pending.started = false;
     worker.jobs.set(pending.id, pending);
     worker.idleSince = undefined;
     const { job } = pending;
@@ -307,7 +358,15 @@ export class SandboxPool {
     side.setEncoding('utf8');
     side.on('data', (text: string) => (worker.side = (worker.side + text).slice(-1_024)));
 
-    child.on('message', (message: WorkerMessage) => this.#onMessage(worker, message));
+    child.on('message', (message: unknown) => {
+      if (worker.gone) return;
+      if (isWorkerMessage(message)) return this.#onMessage(worker, message);
+      // Code in the worker wrote on its channel: the worker can no longer be trusted to report its runs.
+      worker.stderr = `it sent a malformed message (${JSON.stringify(message)?.slice(0, 100)})`;
+      this.#remove(worker);
+      worker.child.kill('SIGKILL');
+      this.#fail(worker, new ExtensionFailed({ name: 'Error', message: `the extension worker stopped: ${worker.stderr}` }));
+    });
     let ended = false;
     const end = (code: number | null, signal: NodeJS.Signals | null) => {
       if (ended) return;
@@ -333,11 +392,22 @@ export class SandboxPool {
       case 'error': {
         worker.doneAt = performance.now();
         const pending = worker.jobs.get(message.id);
-        if (!pending) return; // cancelled: it passed its deadline
+        if (!pending) return; // cancelled: it passed its deadline, or moved to another worker
         this.#settle(pending);
-        if (message.t === 'done') pending.resolve(JSON.parse(message.result));
-        else pending.reject(new ExtensionFailed(message.error ?? { name: 'Error', message: 'unknown error' }));
+        if (message.t === 'error') pending.reject(new ExtensionFailed(message.error ?? { name: 'Error', message: 'unknown error' }));
+        else {
+          try {
+            pending.resolve(JSON.parse(message.result as string));
+          } catch {
+            pending.reject(new ExtensionFailed({ name: 'Error', message: 'the extension worker sent a result that is not JSON' }));
+          }
+        }
         if (this.#queue.length > 0) this.#dispatch();
+        return;
+      }
+      case 'started': {
+        const pending = worker.jobs.get(message.id);
+        if (pending) pending.started = true;
         return;
       }
       case 'log':
@@ -374,7 +444,8 @@ export class SandboxPool {
     this.#lastTick = now;
     for (const worker of [...this.#workers]) {
       if (!worker.ready) continue;
-      if (worker.idleSince !== undefined && now - worker.idleSince > IDLE_MS && [...this.#workers].some((w) => w !== worker && !w.stuck)) {
+      const idleFor = worker.idleSince === undefined ? -1 : now - worker.idleSince;
+      if (this.#retired ? idleFor >= 0 : idleFor > IDLE_MS && [...this.#workers].some((w) => w !== worker && !w.stuck)) {
         this.#remove(worker);
         worker.child.kill('SIGKILL');
       } else if (worker.pingSentAt === undefined) {
@@ -384,6 +455,7 @@ export class SandboxPool {
         if (!worker.stuck) {
           worker.stuck = true;
           this.#note(worker, `an extension worker has not answered for ${STUCK_MS} ms (a synchronous loop?); new runs go to another worker`);
+          this.#moveUnstarted(worker);
         }
         if (worker.overdue || worker.jobs.size === 0) this.#killStuck(worker);
         else this.#dispatch();
@@ -424,10 +496,40 @@ export class SandboxPool {
 
   /** Starts a worker when none is left that answers, so the next run does not wait for one to boot. */
   #replace(): void {
-    if (!this.#closed && ![...this.#workers].some((w) => !w.stuck)) this.#spawn();
+    if (this.#closed || (this.#retired && this.#queue.length === 0)) return;
+    if (![...this.#workers].some((w) => !w.stuck)) this.#spawn();
   }
 
-  /** A worker ended on its own: the jobs it held fail with the reason, and it is replaced (lazily, by dispatch). */
+  /** Takes the jobs a worker has not started off it, cancels them there, and queues them first for another. */
+  #moveUnstarted(worker: Worker): void {
+    const unstarted = [...worker.jobs.values()].filter((p) => !p.started);
+    for (const pending of unstarted) {
+      worker.jobs.delete(pending.id);
+      pending.worker = undefined;
+      this.#send(worker, { t: 'cancel', id: pending.id });
+    }
+    if (worker.jobs.size === 0) worker.idleSince = performance.now();
+    this.#queue.unshift(...unstarted);
+  }
+
+  /** A worker that is gone: the jobs it started fail with `err`, the others run elsewhere; it is replaced. */
+  #fail(worker: Worker, err: Error): void {
+    const jobs = [...worker.jobs.values()];
+    worker.jobs.clear();
+    for (const pending of jobs) pending.worker = undefined;
+    this.#queue.unshift(...jobs.filter((p) => !p.started));
+    for (const pending of jobs) if (pending.started) this.#settle(pending).reject(err);
+    if (!worker.ready) {
+      // It died before it could take a job: fail what waits rather than start worker after worker.
+      const cause = new ExtensionFailed({ name: 'Error', message: `the extension worker could not start: ${err.message}` });
+      for (const pending of this.#queue.splice(0)) this.#settle(pending).reject(cause);
+      return;
+    }
+    this.#replace();
+    this.#dispatch();
+  }
+
+  /** A worker ended on its own: the jobs it started fail with the reason, and it is replaced. */
   #died(worker: Worker, code: number | null, signal: NodeJS.Signals | null): void {
     if (worker.gone) return;
     this.#remove(worker);
@@ -445,14 +547,9 @@ export class SandboxPool {
       err = new ExtensionFailed({ name: 'Error', message: `the extension worker stopped (${how}${firstLine ? `: ${firstLine}` : ''})` });
     }
     this.#note(worker, `${err.message}; it was replaced`, 'error');
-    for (const pending of [...worker.jobs.values()]) this.#settle(pending).reject(err);
-    if (!worker.ready) {
-      // It died before it could take a job: fail what waits rather than start worker after worker.
-      const cause = new ExtensionFailed({ name: 'Error', message: `the extension worker could not start: ${err.message}` });
-      for (const pending of this.#queue.splice(0)) this.#settle(pending).reject(cause);
-      return;
-    }
-    this.#replace();
-    this.#dispatch();
+    this.#fail(worker, err);
   }
 }
+
+/** What a run gets when the emulator closes before it ends (its client is being disconnected anyway). */
+export const closedError = () => new ExtensionLimit('The emulator is shutting down', 'the emulator closed before the run ended');

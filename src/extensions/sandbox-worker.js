@@ -11,8 +11,10 @@
  *
  * Many jobs run at once (a rule waiting on I/O is idle): each is tracked through AsyncLocalStorage, so a
  * line printed or an error thrown later is told apart from the others. Messages in (IPC): {t:'job'},
- * {t:'cancel', id} (the job is past its deadline: forget it), {t:'ping'}. Messages out: {t:'ready'} once,
- * {t:'log'} as code logs, {t:'done'} or {t:'error'} per job, {t:'pong'}. Inputs arrive and results leave as
+ * {t:'cancel', id} (the job is past its deadline, or moved to another worker: forget it), {t:'ping'}. Messages
+ * out: {t:'ready'} once, {t:'started'} as a job starts, {t:'log'} as code logs, {t:'done'} or {t:'error'} per
+ * job, {t:'pong'}. A job starts on the turn of the loop after its message arrives, so a cancel that was sent
+ * right behind it (the pool moved it off this worker while it was stuck) is read first and it never runs. Inputs arrive and results leave as
  * JSON text (see Job in pool.ts); a script's source arrives once per worker. What changed is reported as a
  * list of operations per file, which the main process applies and explains.
  */
@@ -407,10 +409,22 @@ function runJob(job) {
   });
 }
 
+/** Jobs received and not started yet (see the top of this file). @type {Map<number, any>} */
+const waiting = new Map();
+
 process.on('message', (/** @type {any} */ message) => {
-  if (message.t === 'job') runJob(message);
-  else if (message.t === 'ping') post({ t: 'pong' });
+  if (message.t === 'job') {
+    waiting.set(message.id, message);
+    setImmediate(() => {
+      const job = waiting.get(message.id);
+      if (!job) return;
+      waiting.delete(message.id);
+      post({ t: 'started', id: job.id });
+      runJob(job);
+    });
+  } else if (message.t === 'ping') post({ t: 'pong' });
   else if (message.t === 'cancel') {
+    if (waiting.delete(message.id)) return;
     const fail = failRunning.get(message.id);
     if (fail) {
       cancelled.add(message.id);

@@ -3,7 +3,7 @@
  * code prints with the tenant, the file and the request, as it happens. Also carries the main thread's own
  * notes about extensions (claims refused, what changed a token) into the same stream.
  */
-import { MAX_PENDING, SandboxPool, type Job } from './pool.js';
+import { closedError, MAX_PENDING, SandboxPool, type Job } from './pool.js';
 
 export interface ExtensionLogEntry {
   time: string;
@@ -27,14 +27,18 @@ export interface Limits {
   readonly memoryMb: number;
 }
 
-const MAX_TRACKED_JOBS = 2 * MAX_PENDING;
+/** Runs whose tags are kept (for lines printed after a run ended); several tenants may each have MAX_PENDING. */
+const MAX_TRACKED_JOBS = 10 * MAX_PENDING;
 
 export class Sandbox {
   /** One pool per memory limit (a worker's limit is set when it starts); job ids are unique across them. */
   readonly #pools = new Map<number, SandboxPool>();
+  /** Pools of memory limits no tenant uses since a reload: their runs finish, their workers stop. */
+  readonly #retired = new Set<SandboxPool>();
   readonly #jobs = new Map<number, Tag>();
   readonly #emit: (entry: ExtensionLogEntry) => void;
   #nextId = 1;
+  #closed = false;
 
   constructor(emit: (entry: ExtensionLogEntry) => void) {
     this.#emit = emit;
@@ -56,13 +60,26 @@ export class Sandbox {
     return pool;
   }
 
-  /** Boots a worker for each memory limit now (when a config has extension code), instead of at the first request. */
+  /**
+   * The memory limits the config's tenants use (at start and after each reload): a worker boots now for each,
+   * instead of at the first request, and the pools of limits no longer used are retired.
+   */
   warm(memoryLimits: Iterable<number>): void {
-    for (const memoryMb of new Set(memoryLimits)) this.#pool(memoryMb).warm();
+    if (this.#closed) return;
+    const limits = new Set(memoryLimits);
+    for (const [memoryMb, pool] of this.#pools) {
+      if (limits.has(memoryMb)) continue;
+      this.#pools.delete(memoryMb);
+      pool.retire();
+      this.#retired.add(pool);
+    }
+    for (const pool of this.#retired) if (pool.empty) this.#retired.delete(pool);
+    for (const memoryMb of limits) this.#pool(memoryMb).warm();
   }
 
   /** Runs a job on a worker (created on first use). */
   run(job: Job, limits: Limits, tag: Tag): Promise<unknown> {
+    if (this.#closed) return Promise.reject(closedError());
     const { id, result } = this.#pool(limits.memoryMb).run(job, limits.timeoutMs);
     this.#jobs.set(id, tag);
     // Late logs (a timer firing after the job ended) still find their request for a while.
@@ -75,6 +92,7 @@ export class Sandbox {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.#pools.values()].map((pool) => pool.close()));
+    this.#closed = true;
+    await Promise.all([...this.#pools.values(), ...this.#retired].map((pool) => pool.close()));
   }
 }
