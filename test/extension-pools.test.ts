@@ -33,7 +33,7 @@ function workerHeapLimits(): number[] {
   } catch {
     // ps exits 1 when there is no such process.
   }
-  return [...out.matchAll(/--max-old-space-size=(\d+)\S* .*sandbox-worker\.js/g)].map((m) => Number(m[1])).sort();
+  return [...out.matchAll(/--max-old-space-size=(\d+)\S* .*sandbox-worker\.js/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
 }
 
 async function until(what: string, check: () => boolean): Promise<void> {
