@@ -502,6 +502,7 @@ export class Emulator {
     if (!key) throw new Error(`no signing key loaded for tenant ${tenant.name}`);
     return {
       tenant,
+      currentTenant: () => this.#snapshot.tenants.get(tenant.name),
       issuer,
       key,
       refreshTokens: this.#refreshTokens,
