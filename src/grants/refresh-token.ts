@@ -31,7 +31,11 @@ export const refreshTokenGrant: Grant = {
     if (record.tenant !== tenant.name) throw unknownToken('no such refresh token in this tenant');
     if (record.clientId !== client.clientId) throw unknownToken(`refresh token was issued to ${record.clientId}`);
     const now = ctx.now();
-    if (record.userDeletedAt !== undefined) throw userGone(`user ${record.userId} was deleted`);
+    if (record.userDeletedAt !== undefined) {
+      // As above: the delete may still be being written.
+      await refreshTokens.durable();
+      throw userGone(`user ${record.userId} was deleted`);
+    }
     if (record.rotatedAt !== undefined) {
       await refreshTokens.revokeFamily(record.family);
       throw unknownToken('rotated refresh token reused: its family is revoked');
