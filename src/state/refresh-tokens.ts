@@ -216,20 +216,20 @@ export class RefreshTokenStore {
     return written;
   }
 
-  /** Revokes every refresh token of a deleted user (see `userDeletedAt`); resolves with how many there were. */
-  async revokeUser(tenant: string, userId: string, at: number): Promise<number> {
+  /**
+   * Revokes every refresh token of a deleted user (see `userDeletedAt`); resolves once that is in the file,
+   * including when another request's revocation of them is still being written.
+   */
+  async revokeUser(tenant: string, userId: string, at: number): Promise<void> {
     this.#refuseIfClosed();
     let written = this.durable();
-    let count = 0;
     for (const [id, record] of this.#records) {
       if (record.tenant !== tenant || record.userId !== userId || record.userDeletedAt !== undefined) continue;
       const revoked = { ...record, userDeletedAt: at };
       this.#put(id, revoked);
       written = this.#log({ put: id, record: revoked });
-      count++;
     }
     await written;
-    return count;
   }
 
   /** Revokes every refresh token (a reset). */
