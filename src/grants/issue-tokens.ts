@@ -62,7 +62,7 @@ function recordLoginToken(ctx: GrantContext): RecordRefreshToken {
   return (token) => {
     // NOTE(emulator): Auth0's answer to a login that races its user's deletion is not known; this is its answer
     // to a login of a user that does not exist.
-    if (!ctx.currentTenant()?.usersById.has(token.userId)) throw new InvalidGrant('Wrong email or password.', { logDetail: `user ${token.userId} was deleted during the login` });
+    if (!ctx.currentTenant()?.usersById.has(token.userId)) throw new InvalidGrant('Wrong email or password.', { logDetail: `user ${token.userId} was deleted while the extensions ran` });
     return ctx.refreshTokens.issue(token);
   };
 }
