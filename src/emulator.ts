@@ -172,18 +172,26 @@ export class Emulator {
     const keyStore = new KeyStore(stateDir);
     const refreshTokens = await RefreshTokenStore.open(stateDir ? join(stateDir, 'refresh-tokens.jsonl') : undefined);
     const emulator = new Emulator(buildSnapshot(loaded, file), keyStore, refreshTokens, options);
-    // A worker process boots while the keys load (or are generated).
-    emulator.#sandbox.warm(memoryLimits(emulator.#snapshot));
-    await emulator.#loadKeys(emulator.#snapshot).catch(async (err: unknown) => {
-      await Promise.all([refreshTokens.close(), emulator.#sandbox.close()]);
+    try {
+      await emulator.#start(options);
+    } catch (err) {
+      // Whatever had started (the state file, a worker process, a watcher) must not keep the process alive.
+      await emulator.close().catch(() => {});
       throw err;
-    });
-    if (options.watch && file) {
-      emulator.#watcher = new ConfigWatcher(() => void emulator.reload());
-      await emulator.#watcher.watchFiles(watchedFiles(emulator.#snapshot));
     }
-    if (options.port !== undefined) await emulator.listen(options.port);
     return emulator;
+  }
+
+  /** What create() does once the state is open: keys, a first worker, the watcher, the port. */
+  async #start(options: EmulatorOptions): Promise<void> {
+    // A worker process boots while the keys load (or are generated).
+    this.#sandbox.warm(memoryLimits(this.#snapshot));
+    await this.#loadKeys(this.#snapshot);
+    if (options.watch && this.#snapshot.configFile) {
+      this.#watcher = new ConfigWatcher(() => void this.reload());
+      await this.#watcher.watchFiles(watchedFiles(this.#snapshot));
+    }
+    if (options.port !== undefined) await this.listen(options.port);
   }
 
   /** The emulator's time: freeze, set and advance it; tokens and expiry checks follow it. */
@@ -502,6 +510,7 @@ export class Emulator {
     if (!key) throw new Error(`no signing key loaded for tenant ${tenant.name}`);
     return {
       tenant,
+      currentTenant: () => this.#snapshot.tenants.get(tenant.name),
       issuer,
       key,
       refreshTokens: this.#refreshTokens,

@@ -456,11 +456,12 @@ describe('POST /__emulator/tokens', () => {
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body, JSON.stringify(body)).toEqual({ error: 'invalid_request', error_description: expect.stringMatching(description) });
     }
-    // Times a token cannot carry (issue 10, finding 7's sibling): the wording is the emulator's own.
-    for (const [name, value] of [['expiresIn', 1e300], ['expiresIn', -1e13], ['notBefore', 1e13], ['notBefore', -1e13]] as const) {
+    // Times a token cannot carry (issue 10, finding 7's sibling), the clock's range: 3e11 s from now is past
+    // year 9999 (a six-digit year), though a Date still. The wording is the emulator's own.
+    for (const [name, value] of [['expiresIn', 1e300], ['expiresIn', 3e11], ['expiresIn', -1e13], ['notBefore', 1e13], ['notBefore', 3e11], ['notBefore', -1e13]] as const) {
       const res = await mint({ client: 'trusted-app', audience: API, [name]: value });
       expect(res.status, `${name} ${value}`).toBe(400);
-      expect(res.body).toEqual({ error: 'invalid_request', error_description: `${name} makes a token time outside the dates a token can carry (1970 to year 275760).` });
+      expect(res.body).toEqual({ error: 'invalid_request', error_description: `${name} makes a token time outside the dates a token can carry (1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z).` });
     }
     const notObject = await t.http.post('/__emulator/tokens').set('Content-Type', 'application/json').send('[]');
     expect(notObject.status).toBe(400);

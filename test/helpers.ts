@@ -100,3 +100,28 @@ export async function holdPortOnIpv6Only(): Promise<{ port: number; close(): Pro
     }
   }
 }
+
+/** test/fixtures/extensions/rule-held-by-test.js: put it in a tenant's `rules`, then hold its runs with `ruleGate`. */
+export const HELD_RULE = fixture('extensions/rule-held-by-test.js');
+
+export interface RuleGate {
+  /** Send it as the token request's `gate` parameter. */
+  readonly file: string;
+  /** Resolves once the request's rule waits at the gate. */
+  readonly held: Promise<void>;
+  /** Lets the rule go on. */
+  open(): void;
+}
+
+/** A gate for HELD_RULE: interleavings without timing (the rule waits until the test opens its gate). */
+export function ruleGate(emulator: Emulator): RuleGate {
+  const file = join(tempDir('auth-emulator-gate-'), 'open');
+  const held = new Promise<void>((resolve) => {
+    const stop = emulator.onExtensionLog((entry) => {
+      if (entry.text !== `held at ${file}`) return;
+      stop();
+      resolve();
+    });
+  });
+  return { file, held, open: () => writeFileSync(file, '') };
+}

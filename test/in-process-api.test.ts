@@ -5,8 +5,8 @@
  * Most tests start their own emulator (`await using`): memory-only emulators share the tenant's signing key
  * within the process, so a start costs milliseconds and no test sees another's runtime changes.
  */
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { connect } from 'node:net';
+import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { connect, createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createLocalJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import supertest from 'supertest';
@@ -15,6 +15,7 @@ import { parse } from 'yaml';
 import {
   ChangeError,
   MintError,
+  PortInUseError,
   createEmulator,
   type Auth0User,
   type AuthEmulatorConfig,
@@ -125,6 +126,45 @@ describe('start and close', () => {
     await password(e).expect(200);
     await e.close();
     expect(await connectError(url)).toBe('ECONNREFUSED');
+  });
+
+  // The state file's handle is not an active resource: /proc shows whether it is open.
+  it.runIf(process.platform === 'linux')('a start that cannot listen (a busy port) leaves nothing behind: no extension worker, watcher or open state file', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const stateDir = join(dir, 'state');
+    const busy = createNetServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const before = await settledResources();
+      // With a rule (a worker starts with the emulator) and watch (a watcher), on a state folder.
+      const err = await createEmulator({ config: WITH_RULE, stateDir, watch: true, port }).catch((error: unknown) => error);
+      expect(err).toBeInstanceOf(PortInUseError);
+      expectNoLeak(before, await settledResources(before));
+      expect(openFiles(stateDir)).toEqual([]);
+    } finally {
+      await new Promise((r) => busy.close(r));
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('after close(), a request still in flight is answered 500 and does not open the state file again', async () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    const stateDir = join(dir, 'state');
+    const errors: unknown[] = [];
+    const e = await start({ stateDir, onError: (err) => errors.push(err) });
+    const token = (await password(e, { scope: 'offline_access' }).expect(200)).body.refresh_token as string;
+    // What a connection that was open at close() still delivers.
+    const handler = supertest(e.callback());
+    await e.close();
+    expect(openFiles(stateDir)).toEqual([]);
+    const SERVER_ERROR = { error: 'server_error', error_description: 'Internal error in the emulator (see its log)' };
+    expect((await handler.post('/oauth/revoke').send({ token, ...TRUSTED })).body).toEqual(SERVER_ERROR);
+    const login = await handler.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...TRUSTED });
+    expect({ status: login.status, body: login.body }).toEqual({ status: 500, body: SERVER_ERROR });
+    expect(openFiles(stateDir)).toEqual([]);
+    expect(errors).toEqual([]);
   });
 
   it('takes a config object (memory only by default) or a YAML path (state beside it)', async () => {
@@ -813,4 +853,16 @@ function connectError(url: string): Promise<string | undefined> {
     });
     socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code));
   });
+}
+
+/** The files under `dir` this process holds open (Linux: /proc/self/fd). */
+function openFiles(dir: string): string[] {
+  const target = (fd: string) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${fd}`);
+    } catch {
+      return ''; // closed since the listing (the listing's own fd, say)
+    }
+  };
+  return readdirSync('/proc/self/fd').map(target).filter((file) => file.startsWith(`${dir}/`));
 }

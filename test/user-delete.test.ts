@@ -12,7 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthEmulatorConfig } from '../src/index.js';
 import { killAll, startChild } from './child-emulator.js';
 import { API as CHILD_API, PASSWORD, STEADY, userEmail, writeRefreshConfig } from './refresh-config.js';
-import { decode, startEmulator, tempDir, type TestEmulator } from './helpers.js';
+import { HELD_RULE, decode, ruleGate, startEmulator, tempDir, type TestEmulator } from './helpers.js';
 
 const API = 'https://someapi.com/api';
 const APP = { client_id: 'app', client_secret: 'app-secret' } as const;
@@ -36,6 +36,8 @@ const config: AuthEmulatorConfig = {
       client_grants: [{ client_id: ADMIN.client_id, audience: 'http://localhost/api/v2/', scope: ['create:users', 'delete:users', 'read:users'] }],
       // count-visits keeps a count in app_metadata; add-claims puts claims on the ID token (so /userinfo has them).
       actions: { 'post-login': [`${ACTIONS}/count-visits.js`, `${ACTIONS}/add-claims.js`] },
+      // Lets every login through, unless the test holds it (a login racing a delete).
+      rules: [HELD_RULE],
       connections: [{ name: DB, users: [{ email: EMAIL, password: 'pwd', app_metadata: { plan: 'gold' } }] }],
     },
   ],
@@ -49,6 +51,11 @@ afterAll(() => t.close());
 
 const login = () =>
   t.http.post('/oauth/token').send({ grant_type: 'password', username: EMAIL, password: 'pwd', audience: API, scope: 'openid offline_access', ...APP }).expect(200);
+/** A login whose rule waits at `gate`, started at once. */
+async function heldLogin(gate: string): Promise<{ status: number; body: Record<string, string> }> {
+  const res = await t.http.post('/oauth/token').send({ grant_type: 'password', username: EMAIL, password: 'pwd', audience: API, scope: 'openid offline_access', gate, ...APP });
+  return { status: res.status, body: res.body as Record<string, string> };
+}
 const refresh = (refresh_token: string) => t.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token, ...APP });
 
 async function adminToken(): Promise<string> {
@@ -118,6 +125,20 @@ describe.each(ways)('deleting a user with $name', (way) => {
     const again = (await login()).body as { refresh_token: string; access_token: string };
     expect(decode(again.access_token)['https://example.com/visits']).toBe(0);
     await refresh(again.refresh_token).expect(200);
+  });
+
+  it('a login whose rule is still running when the user is deleted fails as for no such user, with no refresh token', async () => {
+    const id = t.emulator.getUser(EMAIL)!.user_id;
+    const gate = ruleGate(t.emulator);
+    const racing = heldLogin(gate.file);
+    await gate.held;
+    await way.remove(id);
+    gate.open();
+    // Otherwise its refresh token, issued after the delete revoked the user's, would work for the user created
+    // again below (the same user_id).
+    expect(await racing).toEqual({ status: 403, body: { error: 'invalid_grant', error_description: 'Wrong email or password.' } }); // emulator's answer to the race (NOTE(emulator) in src/grants/issue-tokens.ts)
+    expect(await way.create()).toBe(id);
+    expect((await login()).body.refresh_token).toMatch(/^v1\./);
   });
 });
 

@@ -3,11 +3,15 @@
  * token claims → signatures → Auth0's response. Access and ID tokens are signed concurrently.
  * Extensions change the access token's scopes and add claims; whether an ID token and a refresh token are
  * issued follows the scopes granted before them (a rule narrowing `scope` does not take the ID token away).
+ * The extensions may take a while, so the refresh token is recorded against the state as it is once they
+ * have run, not as it was when the request started (see RecordRefreshToken).
  */
 import { hasUserExtensions, runUserExtensions } from '../extensions/run-user-extensions.js';
 import type { Api, Connection } from '../model/tenant.js';
 import type { User } from '../model/user.js';
+import { InvalidGrant } from '../oauth/errors.js';
 import { sameScopes } from '../oauth/scopes.js';
+import type { RefreshRecord } from '../state/refresh-tokens.js';
 import { profileClaims, releasedClaims } from '../tokens/claims.js';
 import { sealOpaqueToken } from '../tokens/opaque.js';
 import type { GrantContext, TokenResponse } from './types.js';
@@ -26,16 +30,41 @@ export interface UserTokenRequest {
   /** `gty` claim: `password` for both password grants, `refresh_token` for refresh. */
   readonly gty: 'password' | 'refresh_token';
   /**
-   * Whether to issue a refresh token, and for a rotation the family it joins and the family's expiry (an
-   * absolute lifetime runs from the login, not from each rotation).
+   * Whether to issue a refresh token; for a rotation, the family's expiry (an absolute lifetime runs from the
+   * login, not from each rotation) and how the token is recorded (default: a login's, the first of a family).
    */
-  readonly refresh: { issue: boolean; family?: string; expiresAt?: number | undefined };
+  readonly refresh: { issue: boolean; expiresAt?: number | undefined; record?: RecordRefreshToken };
   /** The refresh grant always returns `scope`; the password grants only when it differs from the request. */
   readonly alwaysReturnScope: boolean;
   /** Minting only: a lifetime (seconds) for both tokens, an issue time, and a not-before time (epoch seconds). */
   readonly lifetime?: number;
   readonly issuedAt?: number;
   readonly notBefore?: number;
+}
+
+/** A refresh token to record; the family is the recorder's to choose. */
+export type NewRefreshToken = Omit<RefreshRecord, 'family'>;
+
+/**
+ * Records a new refresh token and resolves with it once it is in the state file; throws or rejects to refuse
+ * the request instead. Called once the extensions have run, it checks the state as it is then and records the
+ * token with no await in between, so that no concurrent change (a delete, another use of the token being
+ * rotated) can come between the check and the record.
+ */
+export type RecordRefreshToken = (token: NewRefreshToken) => Promise<string>;
+
+/**
+ * A login's refresh token, the first of its family. Its user must still be served: one deleted while the
+ * extensions ran would otherwise get a token the delete did not revoke, which would then work again for a user
+ * created again with the same email (the same user_id).
+ */
+function recordLoginToken(ctx: GrantContext): RecordRefreshToken {
+  return (token) => {
+    // NOTE(emulator): Auth0's answer to a login that races its user's deletion is not known; this is its answer
+    // to a login of a user that does not exist.
+    if (!ctx.currentTenant()?.usersById.has(token.userId)) throw new InvalidGrant('Wrong email or password.', { logDetail: `user ${token.userId} was deleted while the extensions ran` });
+    return ctx.refreshTokens.issue(token);
+  };
 }
 
 export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest): Promise<TokenResponse> {
@@ -64,6 +93,19 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
       logins,
       now: iat,
     });
+  // Recorded first (its checks may refuse the request), and written to the state file while the tokens are
+  // signed; the answer waits for both.
+  const refreshToken = req.refresh.issue
+    ? (req.refresh.record ?? recordLoginToken(ctx))({
+        tenant: ctx.tenant.name,
+        clientId: client.clientId,
+        userId: user.userId,
+        audience: api?.identifier,
+        scope: scopes,
+        issuedAt: iat,
+        expiresAt: req.refresh.expiresAt ?? (client.refreshLifetime === undefined ? undefined : iat + client.refreshLifetime),
+      })
+    : undefined;
   const scope = draft.scopes.join(' ');
   const customIdClaims = releasedClaims(draft.idToken, scopes);
 
@@ -91,20 +133,6 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
         exp: iat + (req.lifetime ?? client.idTokenLifetime),
         ...nbf,
         ...customIdClaims,
-      })
-    : undefined;
-
-  // The refresh token is written to the state file while the tokens are signed; the answer waits for both.
-  const refreshToken = req.refresh.issue
-    ? ctx.refreshTokens.issue({
-        tenant: ctx.tenant.name,
-        clientId: client.clientId,
-        userId: user.userId,
-        audience: api?.identifier,
-        scope: scopes,
-        issuedAt: iat,
-        expiresAt: req.refresh.expiresAt ?? (client.refreshLifetime === undefined ? undefined : iat + client.refreshLifetime),
-        ...(req.refresh.family !== undefined ? { family: req.refresh.family } : {}),
       })
     : undefined;
 

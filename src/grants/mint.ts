@@ -7,6 +7,7 @@ import { grantKey, findUser, type Tenant } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import { toParams } from '../oauth/params.js';
 import { passwordGrantScopes } from '../oauth/scopes.js';
+import { inTimeRange, TIME_RANGE } from '../state/clock.js';
 import { resolveAudience } from './audience.js';
 import { issueClientToken } from './client-credentials.js';
 import { issueUserTokens } from './issue-tokens.js';
@@ -36,11 +37,9 @@ export class MintError extends Error {
   override readonly name = 'MintError';
 }
 
-/** The largest JavaScript Date, in epoch seconds. */
-const LATEST_DATE_SECONDS = 8.64e12;
-
+/** A token time (epoch seconds) must be one the clock could show (see clock.ts for why the range ends at 9999). */
 function inDateRange(option: string, seconds: number): void {
-  if (!(seconds >= 0 && seconds <= LATEST_DATE_SECONDS)) throw new MintError(`${option} makes a token time outside the dates a token can carry (1970 to year 275760).`);
+  if (!inTimeRange(seconds * 1000)) throw new MintError(`${option} makes a token time outside the dates a token can carry (${TIME_RANGE}).`);
 }
 
 function lookupUser(tenant: Tenant, login: string, connection: string | undefined): User | undefined {

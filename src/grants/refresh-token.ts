@@ -2,12 +2,15 @@
  * `grant_type=refresh_token`. The token must belong to this tenant and client and still be live; its user,
  * client and API must still exist. A narrower `scope` may be asked for. With rotation, a new refresh token
  * replaces the old one, and presenting a used token again revokes its whole family (reuse detection).
+ * The token is checked when the request arrives and again once the extensions have run (see `rotate`).
  * Every change (the old token marked used, the new one issued, a family revoked) is in the state file
- * before the answer goes out, and so is a revocation that made a token unknown (see refresh-tokens.ts).
+ * before the answer goes out, and so is a change that made the token refused (a revocation, a delete of its
+ * user: see refresh-tokens.ts).
  */
 import { InvalidGrant, InvalidScope } from '../oauth/errors.js';
 import { requireParams, splitScope } from '../oauth/params.js';
-import { issueUserTokens } from './issue-tokens.js';
+import type { RefreshTokenStore } from '../state/refresh-tokens.js';
+import { issueUserTokens, type NewRefreshToken } from './issue-tokens.js';
 import type { Grant } from './types.js';
 
 const unknownToken = (why: string) => new InvalidGrant('Unknown or invalid refresh token.', { logDetail: why });
@@ -21,14 +24,18 @@ export const refreshTokenGrant: Grant = {
     const { refresh_token: token } = requireParams(params, 'refresh_token');
     const record = refreshTokens.find(token);
     if (!record) {
-      // Perhaps revoked by a request whose change is still being written: refuse once it is on disk.
+      // Perhaps revoked by a request whose change is still being written: refused once that is on disk.
       await refreshTokens.durable();
       throw unknownToken('no such refresh token');
     }
     if (record.tenant !== tenant.name) throw unknownToken('no such refresh token in this tenant');
     if (record.clientId !== client.clientId) throw unknownToken(`refresh token was issued to ${record.clientId}`);
     const now = ctx.now();
-    if (record.userDeletedAt !== undefined) throw userGone(`user ${record.userId} was deleted`);
+    if (record.userDeletedAt !== undefined) {
+      // As above: the delete may still be being written.
+      await refreshTokens.durable();
+      throw userGone(`user ${record.userId} was deleted`);
+    }
     if (record.rotatedAt !== undefined) {
       await refreshTokens.revokeFamily(record.family);
       throw unknownToken('rotated refresh token reused: its family is revoked');
@@ -49,24 +56,42 @@ export const refreshTokenGrant: Grant = {
     if (excess.length > 0) throw new InvalidScope(`The requested scope exceeds the scope granted: ${excess.join(', ')}`);
     const scopes = requestedScopes.length > 0 ? record.scope.filter((s) => requestedScopes.includes(s)) : [...record.scope];
 
-    // Marked used before the extensions run, so that a concurrent second use of it is already a reuse.
-    const rotated = client.refreshRotation ? refreshTokens.markRotated(token, now) : undefined;
-    try {
-      return await issueUserTokens(ctx, {
-        user,
-        connection: tenant.connections.get(user.connection),
-        protocol: 'oauth2-refresh-token',
-        api,
-        scopes,
-        requestedScopes,
-        gty: 'refresh_token',
+    return issueUserTokens(ctx, {
+      user,
+      connection: tenant.connections.get(user.connection),
+      protocol: 'oauth2-refresh-token',
+      api,
+      scopes,
+      requestedScopes,
+      gty: 'refresh_token',
+      refresh: {
+        issue: client.refreshRotation,
         // Auth0's absolute lifetime is the family's: "a refresh token or refresh token family lifetime"
         // (docs: Configure Refresh Token Expiration).
-        refresh: { issue: client.refreshRotation, family: record.family, expiresAt: record.expiresAt },
-        alwaysReturnScope: true,
-      });
-    } finally {
-      await rotated;
-    }
+        expiresAt: record.expiresAt,
+        record: (successor) => rotate(refreshTokens, token, record.family, ctx.now(), successor),
+      },
+      alwaysReturnScope: true,
+    });
   },
 };
+
+/**
+ * Exchanges a rotating token for its successor, once the extensions have run: a request they refuse (a denial,
+ * a timeout) leaves the token usable. The token is checked again, as the store has it now, then marked used and
+ * its successor recorded, with no await in between: of two concurrent uses, one gets the successor and the
+ * other, finding the token used (or its family revoked), is a reuse.
+ */
+async function rotate(store: RefreshTokenStore, token: string, family: string, now: number, successor: NewRefreshToken): Promise<string> {
+  const current = store.find(token);
+  if (current?.userDeletedAt !== undefined) {
+    await store.durable();
+    throw userGone(`user ${current.userId} was deleted while the extensions ran`);
+  }
+  if (current === undefined || current.rotatedAt !== undefined) {
+    await store.revokeFamily(family);
+    throw unknownToken('rotated refresh token used by a concurrent request: its family is revoked');
+  }
+  const [issued] = await Promise.all([store.issue({ ...successor, family }), store.markRotated(token, now)]);
+  return issued;
+}

@@ -14,7 +14,13 @@ export interface RequestInfo {
 }
 
 export interface GrantContext {
+  /** The tenant as it was served when the request started. */
   readonly tenant: Tenant;
+  /**
+   * The tenant as it is served now (undefined once it is gone): a runtime change (a user deleted) or a reload
+   * may have replaced `tenant` while the request waited, on its extensions say.
+   */
+  currentTenant(): Tenant | undefined;
   /** The tenant's issuer for this request, with a trailing slash. */
   readonly issuer: string;
   readonly client: Client;

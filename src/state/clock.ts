@@ -11,14 +11,21 @@
  */
 export const EARLIEST_TIME = 0;
 export const LATEST_TIME = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
-const RANGE = `${new Date(EARLIEST_TIME).toISOString()} and ${new Date(LATEST_TIME).toISOString()}`;
+const [EARLIEST_TEXT, LATEST_TEXT] = [new Date(EARLIEST_TIME).toISOString(), new Date(LATEST_TIME).toISOString()];
+/** The range, for error messages: `1970-01-01T00:00:00.000Z to 9999-12-31T23:59:59.999Z`. */
+export const TIME_RANGE = `${EARLIEST_TEXT} to ${LATEST_TEXT}`;
+
+/** Whether `ms` is a time the clock may show and a token may carry. */
+export function inTimeRange(ms: number): boolean {
+  return ms >= EARLIEST_TIME && ms <= LATEST_TIME;
+}
 
 /** `ms` if the clock may show it; a RangeError naming the range otherwise. */
 export function checkedTime(ms: number): number {
-  if (!(ms >= EARLIEST_TIME && ms <= LATEST_TIME)) {
+  if (!inTimeRange(ms)) {
     const date = new Date(ms);
     const shown = Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
-    throw new RangeError(`The clock must stay between ${RANGE} (got ${shown})`);
+    throw new RangeError(`The clock must stay between ${EARLIEST_TEXT} and ${LATEST_TEXT} (got ${shown})`);
   }
   return ms;
 }

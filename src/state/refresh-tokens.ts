@@ -109,6 +109,8 @@ export class RefreshTokenStore {
   #lost = false;
   /** The file does not end with a newline (a last line cut short): the next append starts a new line. */
   #openLine = false;
+  /** Set by close(): changes after it are refused, so that nothing opens the file again. */
+  #closed = false;
 
   private constructor(file: string | undefined) {
     this.#file = file;
@@ -163,6 +165,7 @@ export class RefreshTokenStore {
 
   /** Issues a token; resolves with it once its record is in the file. */
   async issue(record: Omit<RefreshRecord, 'family'> & { family?: string }): Promise<string> {
+    this.#refuseIfClosed();
     // NOTE(emulator): Auth0's refresh tokens are opaque strings prefixed `v1.`; the length here is our own.
     const token = `v1.${randomPart()}`;
     const id = hash(token);
@@ -180,7 +183,8 @@ export class RefreshTokenStore {
   }
 
   /** Marks a rotating token as exchanged; it can no longer be used. */
-  markRotated(token: string, at: number): Promise<void> {
+  async markRotated(token: string, at: number): Promise<void> {
+    this.#refuseIfClosed();
     const id = hash(token);
     const record = this.#records.get(id);
     if (!record) return this.durable();
@@ -194,6 +198,7 @@ export class RefreshTokenStore {
    * another request's revocation of it is still being written.
    */
   async revoke(token: string): Promise<boolean> {
+    this.#refuseIfClosed();
     const id = hash(token);
     if (!this.#records.has(id)) {
       await this.durable();
@@ -204,29 +209,32 @@ export class RefreshTokenStore {
   }
 
   /** Revokes every token of a rotation family (reuse detection). */
-  revokeFamily(family: string): Promise<void> {
+  async revokeFamily(family: string): Promise<void> {
+    this.#refuseIfClosed();
     let written = this.durable();
     for (const [id, record] of this.#records) if (record.family === family) written = this.#delete(id);
     return written;
   }
 
-  /** Revokes every refresh token of a deleted user (see `userDeletedAt`); resolves with how many there were. */
-  async revokeUser(tenant: string, userId: string, at: number): Promise<number> {
+  /**
+   * Revokes every refresh token of a deleted user (see `userDeletedAt`); resolves once that is in the file,
+   * including when another request's revocation of them is still being written.
+   */
+  async revokeUser(tenant: string, userId: string, at: number): Promise<void> {
+    this.#refuseIfClosed();
     let written = this.durable();
-    let count = 0;
     for (const [id, record] of this.#records) {
       if (record.tenant !== tenant || record.userId !== userId || record.userDeletedAt !== undefined) continue;
       const revoked = { ...record, userDeletedAt: at };
       this.#put(id, revoked);
       written = this.#log({ put: id, record: revoked });
-      count++;
     }
     await written;
-    return count;
   }
 
   /** Revokes every refresh token (a reset). */
-  clear(): Promise<void> {
+  async clear(): Promise<void> {
+    this.#refuseIfClosed();
     this.#records.clear();
     this.#active.clear();
     return this.#log({ clear: true });
@@ -244,12 +252,20 @@ export class RefreshTokenStore {
     return this.#next?.done ?? this.#writing?.done ?? DONE;
   }
 
-  /** Waits for every change so far to be written, then closes the file (a later change reopens it). */
+  /**
+   * Waits for every change so far to be written, then closes the file. Changes after this are refused (a
+   * request still in flight when the emulator closed gets a 500), and the file is never opened again.
+   */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.durable().catch(() => {});
     const handle = this.#handle;
     this.#handle = undefined;
     await handle?.close();
+  }
+
+  #refuseIfClosed(): void {
+    if (this.#closed) throw new StateError('The emulator is closed: refresh-token changes are no longer saved.');
   }
 
   #replay(line: string): void {
