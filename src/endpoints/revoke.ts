@@ -3,11 +3,13 @@
  * was not issued to the client"); 400 when `token` is missing; 401 invalid_client on bad client credentials
  * (reference §12).
  */
-import { authenticateClient, findClient, readClientCredentials } from '../oauth/client-auth.js';
+import { authenticateClient, CLIENT_CREDENTIAL_PARAMETERS, findClient, readClientCredentials } from '../oauth/client-auth.js';
 import { OAuthError } from '../oauth/errors.js';
 import { requireParams, type Params } from '../oauth/params.js';
 import type { Tenant } from '../model/tenant.js';
 import type { RefreshTokenStore } from '../state/refresh-tokens.js';
+
+export const REVOKE_PARAMETERS = ['token', ...CLIENT_CREDENTIAL_PARAMETERS] as const;
 
 export async function revoke(tenant: Tenant, refreshTokens: RefreshTokenStore, params: Params, authorization: string | undefined): Promise<{ clientId: string }> {
   const credentials = readClientCredentials(params, authorization);

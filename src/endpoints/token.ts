@@ -3,12 +3,15 @@
  * client authentication → the grant itself (reference §3, "suggested order of checks").
  */
 import { UnauthorizedClient, UnsupportedGrantType, InvalidRequest } from '../oauth/errors.js';
-import { authenticateClient, findClient, readClientCredentials } from '../oauth/client-auth.js';
+import { authenticateClient, CLIENT_CREDENTIAL_PARAMETERS, findClient, readClientCredentials } from '../oauth/client-auth.js';
 import type { Params } from '../oauth/params.js';
 import { grants } from '../grants/registry.js';
 import type { GrantContext, RequestInfo, TokenResponse } from '../grants/types.js';
 
 export type TenantEnv = Omit<GrantContext, 'client' | 'params' | 'request'>;
+
+/** The token endpoint's own parameters; each grant declares those it reads (Grant.parameters). */
+export const TOKEN_PARAMETERS = ['grant_type', ...CLIENT_CREDENTIAL_PARAMETERS] as const;
 
 /** What the request log shows about a token request, filled in as far as the exchange got. */
 export interface ExchangeNote {

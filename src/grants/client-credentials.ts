@@ -46,6 +46,7 @@ export async function issueClientToken(ctx: GrantContext, api: Api, scopes: read
 export const clientCredentialsGrant: Grant = {
   grantType: 'client_credentials',
   secretRequired: true,
+  parameters: ['audience', 'scope'],
   async handle(ctx) {
     const { tenant, client, params } = ctx;
     const api = resolveAudience(tenant, params, ctx.issuer);

@@ -33,6 +33,9 @@ export interface MintOptions {
   issuer?: string;
 }
 
+/** The parameters of the request a minted token stands for. */
+const MINT_PARAMETERS: ReadonlySet<string> = new Set(['audience', 'scope']);
+
 export class MintError extends Error {
   override readonly name = 'MintError';
 }
@@ -59,7 +62,7 @@ export async function mintTokens(env: TenantEnv, options: MintOptions): Promise<
   const client = tenant.clients.get(options.client);
   if (!client) throw new MintError(`No client "${options.client}" in tenant "${tenant.name}".`);
   const scopeText = typeof options.scope === 'string' ? options.scope : (options.scope ?? []).join(' ');
-  const params = toParams(Object.entries({ audience: options.audience, scope: scopeText || undefined }));
+  const params = toParams(Object.entries({ audience: options.audience, scope: scopeText || undefined }), MINT_PARAMETERS);
   const now = env.now();
   const expired = options.expiresIn !== undefined && options.expiresIn <= 0;
   const timing = {

@@ -13,6 +13,9 @@ import { resolveAudience } from './audience.js';
 import { issueUserTokens } from './issue-tokens.js';
 import type { GrantContext, TokenResponse } from './types.js';
 
+/** What both password grants read (password-realm adds `realm`). */
+export const PASSWORD_LOGIN_PARAMETERS = ['username', 'password', 'audience', 'scope'] as const;
+
 export async function passwordLogin(ctx: GrantContext, connection: Connection): Promise<TokenResponse> {
   const { client, params } = ctx;
   const { username, password } = requireParams(params, 'username', 'password');

@@ -1,11 +1,12 @@
 import { ServerError } from '../oauth/errors.js';
-import { passwordLogin } from './password-login.js';
+import { PASSWORD_LOGIN_PARAMETERS, passwordLogin } from './password-login.js';
 import type { Grant } from './types.js';
 
 /** `grant_type=password`: the tenant's Default Directory is the connection (seed 003). */
 export const passwordGrant: Grant = {
   grantType: 'password',
   secretRequired: false,
+  parameters: PASSWORD_LOGIN_PARAMETERS,
   async handle(ctx) {
     const name = ctx.tenant.defaultDirectory;
     const connection = name === undefined ? undefined : ctx.tenant.connections.get(name);

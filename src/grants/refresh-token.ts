@@ -19,6 +19,7 @@ const userGone = (why: string) => new InvalidGrant("The refresh_token was genera
 export const refreshTokenGrant: Grant = {
   grantType: 'refresh_token',
   secretRequired: false,
+  parameters: ['refresh_token', 'scope'],
   async handle(ctx) {
     const { tenant, client, params, refreshTokens } = ctx;
     const { refresh_token: token } = requireParams(params, 'refresh_token');

@@ -48,6 +48,11 @@ export interface TokenResponse {
 
 export interface Grant {
   readonly grantType: string;
+  /**
+   * The body parameters the grant reads, beyond the token endpoint's own (`grant_type` and the client's
+   * credentials). The set of parameters the emulator reads is built from these (endpoints/parameters.ts).
+   */
+  readonly parameters: readonly string[];
   /** True when the grant always needs a confidential client (a secret), whatever the client's method. */
   readonly secretRequired: boolean;
   handle(ctx: GrantContext): Promise<TokenResponse>;

@@ -6,6 +6,7 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'koa';
 import { InvalidRequest, PayloadTooLarge } from '../oauth/errors.js';
+import { KNOWN_PARAMETERS } from '../endpoints/parameters.js';
 import { toParams, type Params } from '../oauth/params.js';
 
 export const BODY_LIMIT_BYTES = 64 * 1024;
@@ -79,8 +80,8 @@ export async function readJsonBody(ctx: Context): Promise<unknown> {
 // are not documented. Query parameters are ignored, as Auth0 reads the token request from the body only.
 export async function readParams(ctx: Context): Promise<Params> {
   const type = ctx.is('application/json', 'application/x-www-form-urlencoded');
-  if (type === null) return toParams([]); // no body at all
-  if (type === false && !ctx.get('Content-Type') && (await readBodyText(ctx.req)).trim() === '') return toParams([]);
+  if (type === null) return toParams([], KNOWN_PARAMETERS); // no body at all
+  if (type === false && !ctx.get('Content-Type') && (await readBodyText(ctx.req)).trim() === '') return toParams([], KNOWN_PARAMETERS);
   if (type === false) {
     throw new InvalidRequest('Unsupported content type: send application/json or application/x-www-form-urlencoded', {
       logDetail: `content-type ${ctx.get('content-type') || '(none)'}`,
@@ -92,7 +93,7 @@ export async function readParams(ctx: Context): Promise<Params> {
 /** Params from a body already read, by its media type. */
 export function parseParams(text: string, type: 'application/json' | 'application/x-www-form-urlencoded'): Params {
   if (type === 'application/json') {
-    if (text.trim() === '') return toParams([]);
+    if (text.trim() === '') return toParams([], KNOWN_PARAMETERS);
     let data: unknown;
     try {
       data = parseJson(text);
@@ -100,7 +101,7 @@ export function parseParams(text: string, type: 'application/json' | 'applicatio
       throw new InvalidRequest('Malformed JSON body');
     }
     if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new InvalidRequest('The JSON body must be an object');
-    return toParams(Object.entries(data));
+    return toParams(Object.entries(data), KNOWN_PARAMETERS);
   }
   const form = new URLSearchParams(text);
   const seen = new Set<string>();
@@ -108,5 +109,5 @@ export function parseParams(text: string, type: 'application/json' | 'applicatio
     if (seen.has(key)) throw new InvalidRequest(`Parameter must not be repeated: ${key}`);
     seen.add(key);
   }
-  return toParams(form.entries());
+  return toParams(form.entries(), KNOWN_PARAMETERS);
 }

@@ -8,6 +8,9 @@ import { InvalidRequest, clientAuthFailed } from './errors.js';
 import { matchesDigest } from './constant-time.js';
 import type { Params } from './params.js';
 
+/** The body parameters readClientCredentials reads. */
+export const CLIENT_CREDENTIAL_PARAMETERS = ['client_id', 'client_secret'] as const;
+
 export interface ClientCredentials {
   clientId: string | undefined;
   clientSecret: string | undefined;

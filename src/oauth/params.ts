@@ -6,19 +6,17 @@ import { InvalidRequest, InvalidScope } from './errors.js';
 
 export type Params = Readonly<Record<string, string | undefined>>;
 
-/** Every parameter an endpoint reads. Values of other keys are never looked at. */
-const KNOWN = new Set(['grant_type', 'client_id', 'client_secret', 'username', 'password', 'realm', 'audience', 'scope', 'refresh_token', 'token']);
-
 /**
  * Turns a parsed JSON object or form into Params. Strings pass; numbers and booleans are stringified;
  * `scope` may be an array of strings (Auth0: "Scope must be an array or a string"); an object or array
- * for any other parameter the emulator reads is refused; unknown keys with such values are dropped.
+ * for any parameter in `known` (those the emulator reads) is refused; other keys with such values are dropped
+ * (their values are never looked at).
  */
-export function toParams(entries: Iterable<[string, unknown]>): Params {
+export function toParams(entries: Iterable<[string, unknown]>, known: ReadonlySet<string>): Params {
   const params: Record<string, string> = Object.create(null);
   for (const [key, value] of entries) {
     if (typeof value === 'string') params[key] = value;
-    else if (!KNOWN.has(key)) continue;
+    else if (!known.has(key)) continue;
     else if (typeof value === 'number' || typeof value === 'boolean') params[key] = String(value);
     else if (value === null || value === undefined) continue;
     else if (key === 'scope' && Array.isArray(value) && value.every((s) => typeof s === 'string')) params[key] = value.join(' ');
