@@ -6,7 +6,8 @@ import { UnauthorizedClient, UnsupportedGrantType, InvalidRequest } from '../oau
 import { authenticateClient, CLIENT_CREDENTIAL_PARAMETERS, findClient, readClientCredentials } from '../oauth/client-auth.js';
 import type { Params } from '../oauth/params.js';
 import { grants } from '../grants/registry.js';
-import type { GrantContext, RequestInfo, TokenResponse } from '../grants/types.js';
+import type { GrantContext, TokenResponse } from '../grants/types.js';
+import type { RequestInfo } from '../model/request-info.js';
 
 export type TenantEnv = Omit<GrantContext, 'client' | 'params' | 'request'>;
 

@@ -2,8 +2,8 @@
  * What extension code receives, shaped as Auth0 passes it (reference §8.2, §8.3, §9, §10). Plain data:
  * it crosses to a worker by copy.
  */
-import type { RequestInfo } from '../grants/types.js';
 import type { Api, Client, Connection, Tenant } from '../model/tenant.js';
+import type { RequestInfo } from '../model/request-info.js';
 import type { User } from '../model/user.js';
 import type { Params } from '../oauth/params.js';
 import { auth0Profile } from '../model/user-profile.js';

@@ -1,17 +1,9 @@
 import type { ExtensionEnv } from '../extensions/run-user-extensions.js';
 import type { Client, Tenant } from '../model/tenant.js';
+import type { RequestInfo } from '../model/request-info.js';
 import type { Params } from '../oauth/params.js';
 import type { RefreshTokenStore } from '../state/refresh-tokens.js';
 import type { TenantKey } from '../tokens/key-store.js';
-
-/** What a grant needs to know about the request, free of any HTTP framework. */
-export interface RequestInfo {
-  /** A short id that tags the request's log lines and its extensions' output. */
-  readonly id: string;
-  readonly ip: string;
-  readonly userAgent: string | undefined;
-  readonly hostname: string;
-}
 
 export interface GrantContext {
   /** The tenant as it was served when the request started. */
