@@ -2,19 +2,21 @@
  * What extension code receives, shaped as Auth0 passes it (reference §8.2, §8.3, §9, §10). Plain data:
  * it crosses to a worker by copy.
  */
-import type { Api, Client, Connection, Tenant } from '../model/tenant.js';
+import type { LoginFlow } from '../model/login-flow.js';
 import type { RequestInfo } from '../model/request-info.js';
+import type { Api, Client, Connection, Tenant } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import type { Params } from '../oauth/params.js';
 import { auth0Profile } from '../model/user-profile.js';
 import type { UserMetadata } from '../state/user-state.js';
 
-export interface UserFlow {
+/** One login as the user pipeline sees it: how it happened (its flow), who, through which client, for what. */
+export interface Login {
+  readonly flow: LoginFlow;
   readonly tenant: Tenant;
   readonly client: Client;
   readonly user: User;
   readonly connection: Connection | undefined;
-  readonly protocol: 'oauth2-password' | 'oauth2-refresh-token';
   readonly api: Api | undefined;
   readonly scopes: readonly string[];
   readonly requestedScopes: readonly string[];
@@ -23,6 +25,7 @@ export interface UserFlow {
   /** From UserState.metadata: the same objects until they change. */
   readonly metadata: UserMetadata;
   readonly logins: number;
+  /** Epoch seconds: the tokens' issue time. */
   readonly now: number;
 }
 
@@ -33,7 +36,7 @@ export function safeBody(params: Params): Record<string, string> {
   return body;
 }
 
-const profile = (flow: UserFlow) => auth0Profile(flow.user, flow.metadata);
+const profile = (login: Login) => auth0Profile(login.user, login.metadata);
 
 /*
  * Rules run on every login, so their inputs are built as JSON text (as the worker takes them, see Job in
@@ -41,39 +44,39 @@ const profile = (flow: UserFlow) => auth0Profile(flow.user, flow.metadata);
  * client and connection fields. What changes per login (logins_count, the request, the time) is appended
  * to the cached text. This saved a third of a trivial rule's main-thread cost (measured).
  */
-const userText = new WeakMap<UserMetadata, WeakMap<UserFlow['user'], string>>();
-const contextText = new WeakMap<UserFlow['client'], Map<string, string>>();
+const userText = new WeakMap<UserMetadata, WeakMap<Login['user'], string>>();
+const contextText = new WeakMap<Login['client'], Map<string, string>>();
 
 /**
  * The rule `user`: the profile, with app_metadata's properties also merged at the root (reference §8.3),
  * and `logins_count` (a key app_metadata also has keeps its first position, as object spread would).
  */
-export function ruleUserJson(flow: UserFlow): string {
-  let byUser = userText.get(flow.metadata);
-  if (!byUser) userText.set(flow.metadata, (byUser = new WeakMap()));
-  let head = byUser.get(flow.user);
-  if (head === undefined) byUser.set(flow.user, (head = JSON.stringify({ ...flow.metadata.appMetadata, ...profile(flow) }).slice(0, -1)));
-  return `${head},"logins_count":${flow.logins}}`;
+export function ruleUserJson(login: Login): string {
+  let byUser = userText.get(login.metadata);
+  if (!byUser) userText.set(login.metadata, (byUser = new WeakMap()));
+  let head = byUser.get(login.user);
+  if (head === undefined) byUser.set(login.user, (head = JSON.stringify({ ...login.metadata.appMetadata, ...profile(login) }).slice(0, -1)));
+  return `${head},"logins_count":${login.logins}}`;
 }
 
 /** The rule `context`: client and connection (cached), then the login's own fields. */
-export function ruleContextJson(flow: UserFlow): string {
-  let byConnection = contextText.get(flow.client);
-  if (!byConnection) contextText.set(flow.client, (byConnection = new Map()));
-  const key = `${flow.tenant.name}\u0000${flow.connection?.id ?? ''}\u0000${flow.connection?.name ?? flow.user.connection}`;
+export function ruleContextJson(login: Login): string {
+  let byConnection = contextText.get(login.client);
+  if (!byConnection) contextText.set(login.client, (byConnection = new Map()));
+  const key = `${login.tenant.name}\u0000${login.connection?.id ?? ''}\u0000${login.connection?.name ?? login.user.connection}`;
   let head = byConnection.get(key);
-  if (head === undefined) byConnection.set(key, (head = JSON.stringify(contextHead(flow)).slice(0, -1)));
-  return `${head},${JSON.stringify(contextTail(flow)).slice(1)}`;
+  if (head === undefined) byConnection.set(key, (head = JSON.stringify(contextHead(login)).slice(0, -1)));
+  return `${head},${JSON.stringify(contextTail(login)).slice(1)}`;
 }
 
-function contextHead(flow: UserFlow) {
-  const { tenant, client, connection } = flow;
+function contextHead(login: Login) {
+  const { tenant, client, connection } = login;
   return {
     tenant: tenant.name,
     clientID: client.clientId,
     clientName: client.name,
     clientMetadata: client.metadata,
-    connection: connection?.name ?? flow.user.connection,
+    connection: connection?.name ?? login.user.connection,
     connectionID: connection?.id,
     connectionStrategy: 'auth0',
     connectionOptions: {},
@@ -81,18 +84,23 @@ function contextHead(flow: UserFlow) {
   };
 }
 
-function contextTail(flow: UserFlow) {
-  const { request } = flow;
+function contextTail(login: Login) {
+  const { request } = login;
   return {
-    protocol: flow.protocol,
-    request: { userAgent: request.userAgent, ip: request.ip, hostname: request.hostname, query: {}, body: safeBody(flow.params), geoip: {} },
-    stats: { loginsCount: flow.logins },
+    protocol: login.flow.protocol,
+    request: { userAgent: request.userAgent, ip: request.ip, hostname: request.hostname, query: {}, body: safeBody(login.params), geoip: {} },
+    stats: { loginsCount: login.logins },
     sso: { with_auth0: false, with_dbconn: false, current_clients: [] },
     accessToken: {},
     idToken: {},
-    authentication: { methods: [{ name: 'pwd', timestamp: flow.now * 1000 }] },
+    authentication: { methods: authenticationMethods(login, (seconds) => seconds * 1000) },
     authorization: { roles: [] },
   };
+}
+
+/** The flow's authentication methods, each at its time (this login's when the flow gives none), in the caller's unit. */
+function authenticationMethods<T>(login: Login, time: (seconds: number) => T) {
+  return login.flow.authentication.map((method) => ({ name: method.name, timestamp: time(method.timestamp ?? login.now) }));
 }
 
 export function hookClient(tenant: Tenant, client: Client) {
@@ -103,30 +111,30 @@ export function hookContext(request: RequestInfo, secrets: Readonly<Record<strin
   return { ip: request.ip, userAgent: request.userAgent, webtask: { secrets } };
 }
 
-export function passwordHookUser(flow: UserFlow) {
+export function passwordHookUser(login: Login) {
   return {
-    tenant: flow.tenant.name,
-    id: flow.user.userId,
-    displayName: flow.user.name,
-    email: flow.user.email,
-    user_metadata: flow.metadata.userMetadata,
-    app_metadata: flow.metadata.appMetadata,
+    tenant: login.tenant.name,
+    id: login.user.userId,
+    displayName: login.user.name,
+    email: login.user.email,
+    user_metadata: login.metadata.userMetadata,
+    app_metadata: login.metadata.appMetadata,
   };
 }
 
-export function postLoginEvent(flow: UserFlow) {
-  const { tenant, client, connection, request } = flow;
+export function postLoginEvent(login: Login) {
+  const { tenant, client, connection, request } = login;
   return {
-    user: { ...profile(flow), multifactor: [] },
+    user: { ...profile(login), multifactor: [] },
     client: { client_id: client.clientId, name: client.name, metadata: client.metadata },
-    connection: { id: connection?.id, name: connection?.name ?? flow.user.connection, strategy: 'auth0', metadata: {} },
-    request: { ip: request.ip, hostname: request.hostname, method: 'POST', user_agent: request.userAgent, query: {}, body: safeBody(flow.params), geoip: {} },
-    transaction: { id: request.id, protocol: flow.protocol, requested_scopes: flow.requestedScopes, locale: 'en' },
-    authentication: { methods: [{ name: 'pwd', timestamp: new Date(flow.now * 1000).toISOString() }] },
+    connection: { id: connection?.id, name: connection?.name ?? login.user.connection, strategy: 'auth0', metadata: {} },
+    request: { ip: request.ip, hostname: request.hostname, method: 'POST', user_agent: request.userAgent, query: {}, body: safeBody(login.params), geoip: {} },
+    transaction: { id: request.id, protocol: login.flow.protocol, requested_scopes: login.requestedScopes, locale: 'en' },
+    authentication: { methods: authenticationMethods(login, (seconds) => new Date(seconds * 1000).toISOString()) },
     authorization: { roles: [] },
-    stats: { logins_count: flow.logins },
+    stats: { logins_count: login.logins },
     tenant: { id: tenant.name },
-    ...(flow.api ? { resource_server: { identifier: flow.api.identifier } } : {}),
+    ...(login.api ? { resource_server: { identifier: login.api.identifier } } : {}),
   };
 }
 

@@ -2,14 +2,16 @@
  * The user-token pipeline: rules, then the password-exchange hook (password grants only), then post-login
  * Actions, each editing one draft of the tokens (scopes and custom claims) before anything is signed.
  * Rules run first, as they did in Auth0 while both existed. Every change is summarised in one `explain`
- * log entry per request, naming the file that made it.
+ * log entry per request, naming the file that made it. What differs between flows (the protocol extension
+ * code is told, whether the password hook runs) comes from the login's LoginFlow: the pipeline names no flow.
  */
 import { AccessDenied, OAuthError, Unauthorized } from '../oauth/errors.js';
+import type { LoginFlow } from '../model/login-flow.js';
 import type { Tenant } from '../model/tenant.js';
 import type { UserState } from '../state/user-state.js';
 import type { UserinfoClaims } from '../state/userinfo-claims.js';
 import { refusedClaim, refusedHookClaim, scopeList } from './custom-claims.js';
-import { hookClient, hookContext, passwordHookUser, postLoginEvent, ruleContextJson, ruleUserJson, type UserFlow } from './inputs.js';
+import { hookClient, hookContext, passwordHookUser, postLoginEvent, ruleContextJson, ruleUserJson, type Login } from './inputs.js';
 import { ExtensionFailed, ExtensionLimit, asJson, jsonArgs } from './pool.js';
 import type { Sandbox, Tag } from './sandbox.js';
 
@@ -83,18 +85,19 @@ function asOAuthError(err: unknown, map: (failure: ExtensionFailed) => OAuthErro
 
 const ruleError = (f: ExtensionFailed) => (f.detail.name === 'UnauthorizedError' ? new Unauthorized(f.message) : new AccessDenied(f.message));
 
-/** Whether any user-flow extension code runs for this tenant and protocol (so the flow is worth building). */
-export function hasUserExtensions(tenant: Tenant, protocol: UserFlow['protocol']): boolean {
+/** Whether any user-flow extension code runs for this tenant and flow (so the login is worth describing). */
+export function hasUserExtensions(tenant: Tenant, flow: LoginFlow): boolean {
   const ext = tenant.extensions;
-  return ext.rules.length > 0 || ext.postLoginActions.length > 0 || (protocol === 'oauth2-password' && ext.passwordExchangeHook !== undefined);
+  return ext.rules.length > 0 || ext.postLoginActions.length > 0 || (flow.passwordExchange && ext.passwordExchangeHook !== undefined);
 }
 
-export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Promise<TokenDraft> {
-  const ext = flow.tenant.extensions;
-  const draft: TokenDraft = { scopes: [...flow.scopes], accessToken: {}, idToken: {} };
-  const hasPasswordHook = flow.protocol === 'oauth2-password' && ext.passwordExchangeHook !== undefined;
+export async function runUserExtensions(env: ExtensionEnv, login: Login): Promise<TokenDraft> {
+  const { flow } = login;
+  const ext = login.tenant.extensions;
+  const draft: TokenDraft = { scopes: [...login.scopes], accessToken: {}, idToken: {} };
+  const hasPasswordHook = flow.passwordExchange && ext.passwordExchangeHook !== undefined;
 
-  const tag: Tag = { tenant: flow.tenant.name, requestId: flow.request.id };
+  const tag: Tag = { tenant: login.tenant.name, requestId: login.request.id };
   const why = new Explanation();
   const claimCtx = { sandbox: env.sandbox, tag, why };
   const run = (job: Parameters<Sandbox['run']>[0]) => env.sandbox.run(job, ext, tag);
@@ -102,9 +105,9 @@ export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Prom
     if (ext.rules.length > 0) {
       const result = (await run({
         kind: 'rules',
-        tenant: flow.tenant.name,
+        tenant: login.tenant.name,
         scripts: ext.rules,
-        input: [ruleUserJson(flow), ruleContextJson(flow)],
+        input: [ruleUserJson(login), ruleContextJson(login)],
         configuration: asJson(ext.configuration),
       }).catch((err: unknown) => {
         throw asOAuthError(err, ruleError);
@@ -122,7 +125,7 @@ export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Prom
       // NOTE(emulator): the status and descriptions of these two failures are not documented.
       if (result.redirect) throw new OAuthError(403, 'interaction_required', 'Redirect rules are not supported in this flow');
       if (result.multifactor) {
-        throw new OAuthError(403, 'mfa_required', 'Multifactor authentication required', { extra: { mfa_token: `emulator-mfa-${flow.request.id}` } });
+        throw new OAuthError(403, 'mfa_required', 'Multifactor authentication required', { extra: { mfa_token: `emulator-mfa-${login.request.id}` } });
       }
     }
 
@@ -130,9 +133,9 @@ export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Prom
       const script = ext.passwordExchangeHook!;
       const { result } = (await run({
         kind: 'hook-password-exchange',
-        tenant: flow.tenant.name,
+        tenant: login.tenant.name,
         scripts: [script],
-        input: jsonArgs(passwordHookUser(flow), hookClient(flow.tenant, flow.client), draft.scopes, flow.api?.identifier, hookContext(flow.request, ext.secrets)),
+        input: jsonArgs(passwordHookUser(login), hookClient(login.tenant, login.client), draft.scopes, login.api?.identifier, hookContext(login.request, ext.secrets)),
       }).catch((err: unknown) => {
         // NOTE(emulator): the password-exchange hook only documents "an error signals authorization failure".
         throw asOAuthError(err, (f) => new AccessDenied(f.message));
@@ -154,16 +157,16 @@ export async function runUserExtensions(env: ExtensionEnv, flow: UserFlow): Prom
     if (ext.postLoginActions.length > 0) {
       const { ops } = (await run({
         kind: 'actions-post-login',
-        tenant: flow.tenant.name,
+        tenant: login.tenant.name,
         scripts: ext.postLoginActions,
-        input: [JSON.stringify({ ...postLoginEvent(flow), secrets: ext.secrets })],
+        input: [JSON.stringify({ ...postLoginEvent(login), secrets: ext.secrets })],
       }).catch((err: unknown) => {
         throw asOAuthError(err, (f) => new AccessDenied(f.message));
       })) as { ops: ActionOp[] };
-      applyPostLoginOps(env, flow, ops, draft, claimCtx);
+      applyPostLoginOps(env, login, ops, draft, claimCtx);
     }
   } finally {
-    why.flush(env.sandbox, tag, `${flow.user.email} via ${flow.client.clientId}`);
+    why.flush(env.sandbox, tag, `${login.user.email} via ${login.client.clientId}`);
   }
   return draft;
 }
@@ -177,7 +180,7 @@ export interface ActionOp {
   code?: string;
 }
 
-function applyPostLoginOps(env: ExtensionEnv, flow: UserFlow, ops: ActionOp[], draft: TokenDraft, ctx: { sandbox: Sandbox; tag: Tag; why: Explanation }): void {
+function applyPostLoginOps(env: ExtensionEnv, login: Login, ops: ActionOp[], draft: TokenDraft, ctx: { sandbox: Sandbox; tag: Tag; why: Explanation }): void {
   let failure: OAuthError | undefined;
   for (const op of ops) {
     switch (op.op) {
@@ -205,7 +208,7 @@ function applyPostLoginOps(env: ExtensionEnv, flow: UserFlow, ops: ActionOp[], d
           ctx.sandbox.note(ctx.tag, op.file, 'warn', `${field} key "${op.key}" ignored: ${reason}`);
           break;
         }
-        env.users.setMetadata(flow.user.userId, op.op === 'user.appMetadata' ? 'app' : 'user', op.key!, op.value);
+        env.users.setMetadata(login.user.userId, op.op === 'user.appMetadata' ? 'app' : 'user', op.key!, op.value);
         ctx.why.add(op.file, `${field}.${op.key} set`);
         break;
       }
@@ -213,7 +216,7 @@ function applyPostLoginOps(env: ExtensionEnv, flow: UserFlow, ops: ActionOp[], d
         failure ??= new AccessDenied(op.reason ?? '');
         break;
       case 'multifactor':
-        failure ??= new OAuthError(403, 'mfa_required', 'Multifactor authentication required', { extra: { mfa_token: `emulator-mfa-${flow.request.id}` } });
+        failure ??= new OAuthError(403, 'mfa_required', 'Multifactor authentication required', { extra: { mfa_token: `emulator-mfa-${login.request.id}` } });
         break;
       case 'redirect':
         // canRedirect() is false for the resource-owner and refresh flows: a redirect there is interaction_required.

@@ -7,6 +7,7 @@
  * have run, not as it was when the request started (see RecordRefreshToken).
  */
 import { hasUserExtensions, runUserExtensions } from '../extensions/run-user-extensions.js';
+import type { LoginFlow } from '../model/login-flow.js';
 import type { Api, Connection } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import { InvalidGrant } from '../oauth/errors.js';
@@ -20,15 +21,13 @@ import type { GrantContext, TokenResponse } from './types.js';
 export const OPAQUE_TOKEN_LIFETIME = 86_400;
 
 export interface UserTokenRequest {
+  readonly flow: LoginFlow;
   readonly user: User;
-  /** The connection logged into (password grants); undefined on refresh. */
+  /** The user's connection (the one logged into, on the password grants). */
   readonly connection: Connection | undefined;
-  readonly protocol: 'oauth2-password' | 'oauth2-refresh-token';
   readonly api: Api | undefined;
   readonly scopes: readonly string[];
   readonly requestedScopes: readonly string[];
-  /** `gty` claim: `password` for both password grants, `refresh_token` for refresh. */
-  readonly gty: 'password' | 'refresh_token';
   /**
    * Whether to issue a refresh token; for a rotation, the family's expiry (an absolute lifetime runs from the
    * login, not from each rotation) and how the token is recorded (default: a login's, the first of a family).
@@ -75,15 +74,15 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
   const nbf = req.notBefore === undefined ? {} : { nbf: req.notBefore };
   if (ctx.outcome) ctx.outcome.userId = user.userId;
   const users = ctx.extensions.users;
-  const logins = req.protocol === 'oauth2-password' ? users.recordLogin(user.userId) : users.logins(user.userId);
-  const draft = !hasUserExtensions(ctx.tenant, req.protocol)
+  const logins = req.flow.countsAsLogin ? users.recordLogin(user.userId) : users.logins(user.userId);
+  const draft = !hasUserExtensions(ctx.tenant, req.flow)
     ? { scopes: [...scopes], accessToken: {}, idToken: {} }
     : await runUserExtensions(ctx.extensions, {
+      flow: req.flow,
       tenant: ctx.tenant,
       client,
       user,
       connection: req.connection,
-      protocol: req.protocol,
       api,
       scopes,
       requestedScopes: req.requestedScopes,
@@ -115,7 +114,7 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
     expiresIn = req.lifetime ?? api.tokenLifetime;
     // Only RS256 APIs get the /userinfo audience (seed 003, reference §5.2).
     const aud = openid && api.signingAlg === 'RS256' ? [api.identifier, `${issuer}userinfo`] : api.identifier;
-    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, ...nbf, scope, gty: req.gty, azp: client.clientId, ...releasedClaims(draft.accessToken, scopes) };
+    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, ...nbf, scope, gty: req.flow.gty, azp: client.clientId, ...releasedClaims(draft.accessToken, scopes) };
     accessToken = (api.hsSigner ?? key.signer).sign(claims);
   } else {
     expiresIn = req.lifetime ?? OPAQUE_TOKEN_LIFETIME;

@@ -11,6 +11,7 @@ import { inTimeRange, TIME_RANGE } from '../state/clock.js';
 import { resolveAudience } from './audience.js';
 import { issueClientToken } from './client-credentials.js';
 import { issueUserTokens } from './issue-tokens.js';
+import { PASSWORD_FLOW } from './password-login.js';
 import type { GrantContext, TokenResponse } from './types.js';
 import type { TenantEnv } from '../endpoints/token.js';
 
@@ -94,13 +95,12 @@ export async function mintTokens(env: TenantEnv, options: MintOptions): Promise<
   const offlineAllowed = client.grantTypes.has('refresh_token') && (api === undefined || api.allowOfflineAccess);
   const scopes = passwordGrantScopes(requested, api?.scopes, offlineAllowed);
   return issueUserTokens(ctx, {
+    flow: PASSWORD_FLOW,
     user,
     connection: tenant.connections.get(user.connection),
-    protocol: 'oauth2-password',
     api,
     scopes,
     requestedScopes: requested,
-    gty: 'password',
     refresh: { issue: scopes.includes('offline_access') && !expired },
     alwaysReturnScope: true,
     ...timing,

@@ -5,6 +5,7 @@
  */
 import type { Connection } from '../model/tenant.js';
 import { findUser } from '../model/tenant.js';
+import type { LoginFlow } from '../model/login-flow.js';
 import { checkPassword } from '../model/password.js';
 import { InvalidGrant, InvalidRequest, Unauthorized } from '../oauth/errors.js';
 import { requireParams, splitScope } from '../oauth/params.js';
@@ -12,6 +13,15 @@ import { passwordGrantScopes } from '../oauth/scopes.js';
 import { resolveAudience } from './audience.js';
 import { issueUserTokens } from './issue-tokens.js';
 import type { GrantContext, TokenResponse } from './types.js';
+
+/** Both password grants, and minting for a user: Auth0's `oauth2-password` protocol, with its hook. */
+export const PASSWORD_FLOW: LoginFlow = {
+  protocol: 'oauth2-password',
+  authentication: [{ name: 'pwd' }],
+  passwordExchange: true,
+  countsAsLogin: true,
+  gty: 'password',
+};
 
 /** What both password grants read (password-realm adds `realm`). */
 export const PASSWORD_LOGIN_PARAMETERS = ['username', 'password', 'audience', 'scope'] as const;
@@ -39,13 +49,12 @@ export async function passwordLogin(ctx: GrantContext, connection: Connection): 
   const offlineAllowed = client.grantTypes.has('refresh_token') && (api === undefined || api.allowOfflineAccess);
   const scopes = passwordGrantScopes(requestedScopes, api?.scopes, offlineAllowed);
   return issueUserTokens(ctx, {
+    flow: PASSWORD_FLOW,
     user,
     connection,
-    protocol: 'oauth2-password',
     api,
     scopes,
     requestedScopes,
-    gty: 'password',
     refresh: { issue: scopes.includes('offline_access') },
     alwaysReturnScope: false,
   });
