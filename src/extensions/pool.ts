@@ -89,6 +89,8 @@ export interface Job {
   input: (string | undefined)[];
   /** Rules: the `configuration` object, as JSON text. */
   configuration?: string;
+  /** Post-login Actions: what `api.redirect.canRedirect()` answers (the flow is interactive). */
+  canRedirect?: boolean;
 }
 
 /** Arguments as a Job's input: JSON texts, with undefined kept (JSON would make it null in an array). */
@@ -332,7 +334,7 @@ export class SandboxPool {
       worker.known.add(key);
       return { file, name, hash, source };
     });
-    this.#send(worker, { t: 'job', id: pending.id, kind: job.kind, tenant: job.tenant, scripts, input: job.input, configuration: job.configuration });
+    this.#send(worker, { t: 'job', id: pending.id, kind: job.kind, tenant: job.tenant, scripts, input: job.input, configuration: job.configuration, canRedirect: job.canRedirect });
   }
 
   #send(worker: Worker, message: object): void {

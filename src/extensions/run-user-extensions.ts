@@ -3,7 +3,8 @@
  * Actions, each editing one draft of the tokens (scopes and custom claims) before anything is signed.
  * Rules run first, as they did in Auth0 while both existed. Every change is summarised in one `explain`
  * log entry per request, naming the file that made it. What differs between flows (the protocol extension
- * code is told, whether the password hook runs) comes from the login's LoginFlow: the pipeline names no flow.
+ * code is told, whether the password hook runs, whether a redirect is possible) comes from the login's
+ * LoginFlow: the pipeline names no flow.
  */
 import { AccessDenied, OAuthError, Unauthorized } from '../oauth/errors.js';
 import type { LoginFlow } from '../model/login-flow.js';
@@ -19,6 +20,15 @@ export interface TokenDraft {
   scopes: string[];
   accessToken: Record<string, unknown>;
   idToken: Record<string, unknown>;
+}
+
+/**
+ * The user pipeline's outcome. In an interactive flow, extension code may send the browser elsewhere first
+ * (`context.redirect`, `api.redirect.sendUserTo`): the pipeline then stops there, after the rules or after the
+ * Action that asked, and `redirect` says where; the browser login resumes it when the user comes back.
+ */
+export interface UserTokenDraft extends TokenDraft {
+  redirect?: { url: string };
 }
 
 export interface ExtensionEnv {
@@ -91,10 +101,10 @@ export function hasUserExtensions(tenant: Tenant, flow: LoginFlow): boolean {
   return ext.rules.length > 0 || ext.postLoginActions.length > 0 || (flow.passwordExchange && ext.passwordExchangeHook !== undefined);
 }
 
-export async function runUserExtensions(env: ExtensionEnv, login: Login): Promise<TokenDraft> {
+export async function runUserExtensions(env: ExtensionEnv, login: Login): Promise<UserTokenDraft> {
   const { flow } = login;
   const ext = login.tenant.extensions;
-  const draft: TokenDraft = { scopes: [...login.scopes], accessToken: {}, idToken: {} };
+  const draft: UserTokenDraft = { scopes: [...login.scopes], accessToken: {}, idToken: {} };
   const hasPasswordHook = flow.passwordExchange && ext.passwordExchangeHook !== undefined;
 
   const tag: Tag = { tenant: login.tenant.name, requestId: login.request.id };
@@ -123,9 +133,16 @@ export async function runUserExtensions(env: ExtensionEnv, login: Login): Promis
       }
       // Seed 004: a redirect or MFA rule makes the password exchange fail, with no token.
       // NOTE(emulator): the status and descriptions of these two failures are not documented.
-      if (result.redirect) throw new OAuthError(403, 'interaction_required', 'Redirect rules are not supported in this flow');
+      if (result.redirect && !flow.interactive) throw new OAuthError(403, 'interaction_required', 'Redirect rules are not supported in this flow');
+      // An MFA challenge is not emulated in any flow: every flow refuses the login as the exchanges do.
       if (result.multifactor) {
         throw new OAuthError(403, 'mfa_required', 'Multifactor authentication required', { extra: { mfa_token: `emulator-mfa-${login.request.id}` } });
+      }
+      const redirect = result.redirect ? ruleRedirect(result.redirect, env.sandbox, tag) : undefined;
+      if (redirect) {
+        // Every rule has run: the browser goes to the redirect, and on its return the rules run again (Auth0).
+        draft.redirect = redirect;
+        return draft;
       }
     }
 
@@ -160,6 +177,7 @@ export async function runUserExtensions(env: ExtensionEnv, login: Login): Promis
         tenant: login.tenant.name,
         scripts: ext.postLoginActions,
         input: [JSON.stringify({ ...postLoginEvent(login), secrets: ext.secrets })],
+        canRedirect: flow.interactive,
       }).catch((err: unknown) => {
         throw asOAuthError(err, (f) => new AccessDenied(f.message));
       })) as { ops: ActionOp[] };
@@ -171,6 +189,15 @@ export async function runUserExtensions(env: ExtensionEnv, login: Login): Promis
   return draft;
 }
 
+/** A rule's `context.redirect`; one without a URL string cannot be followed, and is ignored with a warning. */
+function ruleRedirect(redirect: unknown, sandbox: Sandbox, tag: Tag): { url: string } | undefined {
+  const url = (redirect as { url?: unknown }).url;
+  if (typeof url === 'string') return { url };
+  // NOTE(emulator): Auth0's answer to a redirect without a URL is not documented.
+  sandbox.note(tag, '-', 'warn', 'context.redirect ignored: it has no url string');
+  return undefined;
+}
+
 export interface ActionOp {
   file: string;
   op: string;
@@ -178,9 +205,10 @@ export interface ActionOp {
   value?: unknown;
   reason?: string;
   code?: string;
+  url?: string;
 }
 
-function applyPostLoginOps(env: ExtensionEnv, login: Login, ops: ActionOp[], draft: TokenDraft, ctx: { sandbox: Sandbox; tag: Tag; why: Explanation }): void {
+function applyPostLoginOps(env: ExtensionEnv, login: Login, ops: ActionOp[], draft: UserTokenDraft, ctx: { sandbox: Sandbox; tag: Tag; why: Explanation }): void {
   let failure: OAuthError | undefined;
   for (const op of ops) {
     switch (op.op) {
@@ -219,8 +247,10 @@ function applyPostLoginOps(env: ExtensionEnv, login: Login, ops: ActionOp[], dra
         failure ??= new OAuthError(403, 'mfa_required', 'Multifactor authentication required', { extra: { mfa_token: `emulator-mfa-${login.request.id}` } });
         break;
       case 'redirect':
-        // canRedirect() is false for the resource-owner and refresh flows: a redirect there is interaction_required.
-        failure ??= new OAuthError(403, 'interaction_required', 'Redirect is not possible in this flow');
+        // The worker ran no Action after this one (the pipeline is suspended there); a denial still wins.
+        if (login.flow.interactive) draft.redirect ??= { url: op.url! };
+        // canRedirect() is false in the other flows: a redirect there is interaction_required.
+        else failure ??= new OAuthError(403, 'interaction_required', 'Redirect is not possible in this flow');
         break;
     }
   }

@@ -297,7 +297,8 @@ async function runHook(job) {
 
 /**
  * Actions: `exports.onExecute<Trigger> = async (event, api) => {}`. The `api` records operations;
- * `api.access.deny` stops the remaining Actions.
+ * `api.access.deny` stops the remaining Actions, and so does `api.redirect.sendUserTo` where the job says a
+ * redirect is possible.
  * @param {any} job
  */
 async function runActions(job) {
@@ -312,6 +313,7 @@ async function runActions(job) {
       continue;
     }
     let denied = false;
+    let redirected = false;
     /** @param {Record<string, unknown>} op */
     const record = (op) => {
       ops.push({ file: script.name, ...op });
@@ -352,9 +354,12 @@ async function runActions(job) {
         enable: (provider) => record({ op: 'multifactor', provider: String(provider) }),
       },
       redirect: {
-        canRedirect: () => false,
+        canRedirect: () => job.canRedirect === true,
         /** @param {string} url */
-        sendUserTo: (url) => record({ op: 'redirect', url: String(url) }),
+        sendUserTo: (url) => {
+          redirected = true;
+          return record({ op: 'redirect', url: String(url) });
+        },
       },
       cache: {
         /** @param {string} key */
@@ -376,7 +381,8 @@ async function runActions(job) {
     };
     const event = entry.parse(job.input[0]);
     await handler(event, api);
-    if (denied) break;
+    // Where a redirect is possible, the flow is suspended after the Action that asked for it (Auth0).
+    if (denied || (redirected && job.canRedirect === true)) break;
   }
   return { ops };
 }

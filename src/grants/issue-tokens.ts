@@ -20,8 +20,14 @@ import type { GrantContext, TokenResponse } from './types.js';
 /** NOTE(emulator): lifetime of opaque (no-audience) access tokens; Auth0's default for /userinfo tokens. */
 export const OPAQUE_TOKEN_LIFETIME = 86_400;
 
+/**
+ * The flow of a token request (and of minting): never interactive, so its extensions never ask to redirect first
+ * and always end in tokens to sign.
+ */
+export type ExchangeFlow = LoginFlow & { readonly interactive: false };
+
 export interface UserTokenRequest {
-  readonly flow: LoginFlow;
+  readonly flow: ExchangeFlow;
   readonly user: User;
   /** The user's connection (the one logged into, on the password grants). */
   readonly connection: Connection | undefined;

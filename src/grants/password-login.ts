@@ -5,18 +5,18 @@
  */
 import type { Connection } from '../model/tenant.js';
 import { findUser } from '../model/tenant.js';
-import type { LoginFlow } from '../model/login-flow.js';
 import { checkPassword } from '../model/password.js';
 import { InvalidGrant, InvalidRequest, Unauthorized } from '../oauth/errors.js';
 import { requireParams, splitScope } from '../oauth/params.js';
 import { passwordGrantScopes } from '../oauth/scopes.js';
 import { resolveAudience } from './audience.js';
-import { issueUserTokens } from './issue-tokens.js';
+import { issueUserTokens, type ExchangeFlow } from './issue-tokens.js';
 import type { GrantContext, TokenResponse } from './types.js';
 
 /** Both password grants, and minting for a user: Auth0's `oauth2-password` protocol, with its hook. */
-export const PASSWORD_FLOW: LoginFlow = {
+export const PASSWORD_FLOW: ExchangeFlow = {
   protocol: 'oauth2-password',
+  interactive: false,
   authentication: [{ name: 'pwd' }],
   passwordExchange: true,
   countsAsLogin: true,

@@ -7,16 +7,16 @@
  * before the answer goes out, and so is a change that made the token refused (a revocation, a delete of its
  * user: see refresh-tokens.ts).
  */
-import type { LoginFlow } from '../model/login-flow.js';
 import { InvalidGrant, InvalidScope } from '../oauth/errors.js';
 import { requireParams, splitScope } from '../oauth/params.js';
 import type { RefreshTokenStore } from '../state/refresh-tokens.js';
-import { issueUserTokens, type NewRefreshToken } from './issue-tokens.js';
+import { issueUserTokens, type ExchangeFlow, type NewRefreshToken } from './issue-tokens.js';
 import type { Grant } from './types.js';
 
 /** Auth0's `oauth2-refresh-token` protocol: rules and Actions run again, the password hook does not; not a login. */
-const REFRESH_FLOW: LoginFlow = {
+const REFRESH_FLOW: ExchangeFlow = {
   protocol: 'oauth2-refresh-token',
+  interactive: false,
   // NOTE(emulator): what Auth0 reports on a refresh (the login's methods and times?) is not documented; the
   // emulator reports a password authentication at the refresh.
   authentication: [{ name: 'pwd' }],

@@ -38,6 +38,13 @@ export interface AuthenticationMethod {
 
 export interface LoginFlow {
   readonly protocol: Protocol;
+  /**
+   * Whether the user can be shown pages in this flow, so that extension code may send the browser elsewhere
+   * (`context.redirect`, `api.redirect.sendUserTo`; `api.redirect.canRedirect()` answers this). Auth0: not in
+   * the resource-owner and refresh exchanges, nor in a browser login under `prompt=none`; a redirect there is
+   * answered `interaction_required`.
+   */
+  readonly interactive: boolean;
   /** How the user authenticated. */
   readonly authentication: readonly AuthenticationMethod[];
   /** Whether the tenant's password-exchange hook runs (Auth0 runs it on the password grants only). */
