@@ -1,8 +1,8 @@
 /**
  * How the user came to be issued tokens: the login flow, described by whoever runs it (each grant, and later the
- * browser login) for the extension pipeline and the token step, which read only this. A new flow describes itself
- * here instead of being a case in the pipeline. The token endpoint's flows are constants (nothing is built for
- * them per request); a browser login, whose authentication time is its session's, builds its own per login.
+ * browser login) for the extension pipeline and the token step, which read only this. A new flow is a new
+ * description, not a new case in the pipeline. The token endpoint's flows are constants (nothing is built for them
+ * per request); a browser login, whose authentication time is its session's, builds its own per login.
  */
 
 /**
