@@ -5,8 +5,8 @@
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
+import { DEMO_CONFIG_FILE } from './config/demo.js';
 import { loadConfigFile, loadConfigObject, type LoadedConfig } from './config/load.js';
 import { describeChanges } from './config/describe-changes.js';
 import { ConfigWatcher } from './config/watch.js';
@@ -30,8 +30,6 @@ import { UserState } from './state/user-state.js';
 import { UserinfoClaims } from './state/userinfo-claims.js';
 import { KeyStore, type TenantKey } from './tokens/key-store.js';
 
-/** The example config shipped with the package doubles as the built-in demo. */
-export const DEMO_CONFIG_FILE = fileURLToPath(new URL('../auth.config.yaml', import.meta.url));
 
 export interface EmulatorOptions {
   /** A path to an auth.config.yaml, or a config object of the same shape. Default: the built-in demo. */

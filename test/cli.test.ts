@@ -2,7 +2,7 @@
  * The CLI as a user runs it: `node dist/cli.js …` in a child process, in a fresh temp directory.
  * Needs `npm run build` first (`npm test` does it). Every process is killed in afterEach, every wait bounded.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
@@ -643,6 +643,27 @@ describe('auth-emulator help', () => {
     const block = /## Command line\n\n```\n([\s\S]*?)\n```/.exec(readme)![1]!;
     expect(block).toBe(body);
     expect(block).toContain('auth-emulator token --client C');
+  });
+});
+
+// Issue 11: each command is a module imported only when asked for.
+describe('what a command loads', () => {
+  /** The project's modules (dist/…) a CLI invocation loads, recorded by a module hook. */
+  function loaded(args: string[]): string[] {
+    const dir = freshDir();
+    const log = join(dir, 'imports.txt');
+    const hook = new URL('./fixtures/record-imports.mjs', import.meta.url).pathname;
+    spawnSync(process.execPath, ['--import', hook, CLI, ...args], { cwd: dir, env: cleanEnv({ IMPORT_LOG: log }), timeout: WAIT_MS });
+    const dist = new URL('../dist/', import.meta.url).href;
+    return readFileSync(log, 'utf8').split('\n').filter((url) => url.startsWith(dist)).map((url) => url.slice(dist.length));
+  }
+
+  it('--help, --version and logs load neither the config nor the emulator', () => {
+    const shell = ['cli.js', 'cli/args.js', 'cli/help.js', 'config/demo.js'];
+    expect(loaded(['--help'])).toEqual(shell);
+    expect(loaded(['--version'])).toEqual(shell);
+    // An emulator that is not there: logs says so after loading only its own module and the line formats.
+    expect(loaded(['logs', '--port', '1'])).toEqual([...shell, 'cli/commands/logs.js', 'cli/format.js']);
   });
 });
 

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { relative, resolve } from 'node:path';
 import { codeFrame } from '../config/code-frame.js';
-import type { ConfigProblem } from '../config/load.js';
+import type { ConfigProblem } from '../config/config-error.js';
 import type { TenantConfig } from '../config/schema.js';
 import { compileExtension, syntaxErrorPosition } from './wrap.js';
 

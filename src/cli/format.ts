@@ -2,10 +2,10 @@
  * What the CLI prints: the start banner and the request log lines. Pure functions of their inputs,
  * so they are tested without starting a process.
  */
-import type { ExtensionLogEntry } from './extensions/sandbox.js';
-import type { RequestLogEntry } from './http/request-log.js';
-import type { Snapshot } from './model/snapshot.js';
-import type { TenantInfo } from './emulator.js';
+import type { ExtensionLogEntry } from '../extensions/sandbox.js';
+import type { RequestLogEntry } from '../http/request-log.js';
+import type { Snapshot } from '../model/snapshot.js';
+import type { TenantInfo } from '../emulator.js';
 
 export function formatLogLine(entry: RequestLogEntry, format: 'text' | 'json'): string {
   if (format === 'json') return JSON.stringify({ time: new Date().toISOString(), ...entry });
