@@ -118,11 +118,10 @@ describe('what a rule does to its own process stays there', () => {
   });
 
   it('messages a rule sends on its worker\'s IPC channel (null, forged results, malformed logs) fail that login; the emulator keeps serving', async () => {
-    const malformed = expect.stringMatching(/^the extension worker stopped: it sent a malformed message \(/);
-    for (const [kind, description] of [['null', malformed], ['log', malformed], ['done', 'the extension worker sent a result that is not JSON']] as const) {
+    for (const kind of ['null', 'log', 'done']) {
       const res = await login(cli, `send-${kind}`);
       expect(res.status, kind).toBe(403);
-      expect(res.body, kind).toEqual({ error: 'access_denied', error_description: description });
+      expect(res.body, kind).toEqual({ error: 'access_denied', error_description: expect.stringMatching(/^the extension worker stopped: it sent a malformed message \(/) });
       await expectServing(cli);
     }
   });

@@ -37,7 +37,8 @@ beforeAll(async () => {
         tenant('hung', 'never-calls-back.js'),
         tenant('slow', 'waits.js', { rules_configuration: { WAIT_MS: '3000' }, extension_timeout_ms: 10_000 }),
         tenant('loop', 'spin-forever.js', { extension_timeout_ms: 3_000 }),
-        tenant('crowd', 'never-calls-back.js', { extension_timeout_ms: 10_000 }),
+        // Long enough that none of the 1,000 times out before the 1,001st arrives, even on a busy machine.
+        tenant('crowd', 'never-calls-back.js', { extension_timeout_ms: 20_000 }),
       ],
     },
     extensionLog: (e) => logs.push(e),
@@ -54,8 +55,8 @@ const password = (name: string) =>
   }).then(async (res) => ({ status: res.status, body: (await res.json()) as Record<string, string> }));
 
 /** Resolves once `count` extension log entries (logged from now on) match. */
-async function logged(match: (e: ExtensionLogEntry) => boolean, count: number, from: number): Promise<void> {
-  const until = Date.now() + 10_000;
+async function logged(match: (e: ExtensionLogEntry) => boolean, count: number, from: number, waitMs = 10_000): Promise<void> {
+  const until = Date.now() + waitMs;
   for (;;) {
     const seen = logs.slice(from).filter(match).length;
     if (seen >= count) return;
@@ -139,7 +140,7 @@ describe('the bound on runs in progress or waiting', () => {
   it('past 1,000 runs of one tenant, its next login fails at once with resource_exhausted; other tenants are unaffected', async () => {
     const from = logs.length;
     const crowd = Array.from({ length: 1_000 }, () => password('crowd'));
-    await logged((e) => e.tenant === 'crowd' && e.text === 'fetching roles for user@example.com', 1_000, from);
+    await logged((e) => e.tenant === 'crowd' && e.text === 'fetching roles for user@example.com', 1_000, from, 18_000);
     expect(await password('crowd')).toEqual({ status: 403, body: { error: 'access_denied', error_description: 'resource_exhausted' } });
     expect(requests.filter((r) => r.path === '/crowd/oauth/token').at(-1)).toMatchObject({
       status: 403,

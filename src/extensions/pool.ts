@@ -365,12 +365,8 @@ export class SandboxPool {
 
     child.on('message', (message: unknown) => {
       if (worker.gone) return;
-      if (isWorkerMessage(message)) return this.#onMessage(worker, message);
-      // Code in the worker wrote on its channel: the worker can no longer be trusted to report its runs.
-      worker.stderr = `it sent a malformed message (${JSON.stringify(message)?.slice(0, 100)})`;
-      this.#remove(worker);
-      worker.child.kill('SIGKILL');
-      this.#fail(worker, new ExtensionFailed({ name: 'Error', message: `the extension worker stopped: ${worker.stderr}` }));
+      if (isWorkerMessage(message)) this.#onMessage(worker, message);
+      else this.#misbehaved(worker, message);
     });
     let ended = false;
     const end = (code: number | null, signal: NodeJS.Signals | null) => {
@@ -398,15 +394,17 @@ export class SandboxPool {
         worker.doneAt = performance.now();
         const pending = worker.jobs.get(message.id);
         if (!pending) return; // cancelled: it passed its deadline, or moved to another worker
-        this.#settle(pending);
-        if (message.t === 'error') pending.reject(new ExtensionFailed(message.error ?? { name: 'Error', message: 'unknown error' }));
-        else {
+        let result: unknown;
+        if (message.t === 'done') {
           try {
-            pending.resolve(JSON.parse(message.result as string));
+            result = JSON.parse(message.result as string);
           } catch {
-            pending.reject(new ExtensionFailed({ name: 'Error', message: 'the extension worker sent a result that is not JSON' }));
+            return this.#misbehaved(worker, message);
           }
         }
+        this.#settle(pending);
+        if (message.t === 'error') pending.reject(new ExtensionFailed(message.error ?? { name: 'Error', message: 'unknown error' }));
+        else pending.resolve(result);
         if (this.#queue.length > 0) this.#dispatch();
         return;
       }
@@ -503,6 +501,17 @@ export class SandboxPool {
   #replace(): void {
     if (this.#closed || (this.#retired && this.#queue.length === 0)) return;
     if (![...this.#workers].some((w) => !w.stuck)) this.#spawn();
+  }
+
+  /**
+   * Code in the worker wrote on its channel (a message of no known shape, a result that is not JSON): the
+   * worker can no longer be trusted to report its runs. It is stopped, as if it had died.
+   */
+  #misbehaved(worker: Worker, message: unknown): void {
+    worker.stderr = `it sent a malformed message (${JSON.stringify(message)?.slice(0, 100)})`;
+    this.#remove(worker);
+    worker.child.kill('SIGKILL');
+    this.#fail(worker, new ExtensionFailed({ name: 'Error', message: `the extension worker stopped: ${worker.stderr}` }));
   }
 
   /** Takes the jobs a worker has not started off it, cancels them there, and queues them first for another. */
