@@ -15,6 +15,7 @@ import type { TenantEnv } from './endpoints/token.js';
 import { createHandler } from './http/app.js';
 import type { RequestLogEntry } from './http/request-log.js';
 import { isControlPath } from './http/control-path.js';
+import { urlFor } from './http/routes.js';
 import { buildSnapshot, type Snapshot } from './model/snapshot.js';
 import type { Tenant } from './model/tenant.js';
 import { Sandbox, type ExtensionLogEntry } from './extensions/sandbox.js';
@@ -218,9 +219,9 @@ export class Emulator {
       out[tenant.name] = {
         name: tenant.name,
         issuer,
-        tokenUrl: `${issuer}oauth/token`,
-        jwksUri: `${issuer}.well-known/jwks.json`,
-        discoveryUrl: `${issuer}.well-known/openid-configuration`,
+        tokenUrl: urlFor(issuer, 'token'),
+        jwksUri: urlFor(issuer, 'jwks'),
+        discoveryUrl: urlFor(issuer, 'openid-configuration'),
       };
     }
     return out;

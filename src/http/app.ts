@@ -10,7 +10,7 @@ import type { ControlBackend } from './control-plane.js';
 import { fastLane } from './fast-lane.js';
 import type { ManagementDeps } from './management-routes.js';
 import type { RequestLogEntry } from './request-log.js';
-import type { RouteDeps } from './routes.js';
+import type { RouteDeps } from './tenant-routes.js';
 
 export interface AppDeps extends RouteDeps, ManagementDeps {
   snapshot(): Snapshot;
