@@ -12,6 +12,7 @@ import { configJsonSchema } from './config/json-schema.js';
 import { SCHEMA_PATH, STARTER_CONFIG, STARTER_RULE } from './init-templates.js';
 import { ConfigError, loadConfigFile } from './config/load.js';
 import { DEMO_CONFIG_FILE, PortInUseError, createEmulator } from './emulator.js';
+import { EmulatorError } from './errors.js';
 import { MintError } from './grants/mint.js';
 import { KeyError, KeyStore } from './tokens/key-store.js';
 import { StateError } from './state/state-error.js';
@@ -144,7 +145,7 @@ async function check(explicit: string | undefined): Promise<void> {
       `${builtIn ? 'built-in demo config' : file} is valid: ${config.tenants.length} tenant(s), ${count((t) => t.clients.length)} client(s), ${count((t) => t.apis.length)} API(s), ${users} user(s).`,
     );
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof KeyError) fail(err.message);
+    if (err instanceof EmulatorError) fail(err.message);
     throw err;
   }
 }
@@ -183,7 +184,8 @@ async function start(values: ReturnType<typeof parse>['values']): Promise<void> 
       },
     });
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof KeyError || err instanceof StateError) fail(err.message);
+    // A config, key or state-folder problem: its message says what to fix (errors.ts).
+    if (err instanceof EmulatorError) fail(err.message);
     throw err;
   }
 

@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { existsSync } from 'node:fs';
 import { loadConfigFile, loadConfigObject, type LoadedConfig } from './config/load.js';
+import { EmulatorError } from './errors.js';
 import { describeChanges } from './config/describe-changes.js';
 import { ConfigWatcher } from './config/watch.js';
 import type { ConfigInput } from './config/schema.js';
@@ -80,12 +81,11 @@ export interface TenantInfo {
   readonly discoveryUrl: string;
 }
 
-export class PortInUseError extends Error {
+export class PortInUseError extends EmulatorError {
   readonly port: number;
   readonly host: string;
   constructor(port: number, host: string) {
     super(`Port ${port} on ${host} is already in use.`);
-    this.name = 'PortInUseError';
     this.port = port;
     this.host = host;
   }
@@ -235,7 +235,7 @@ export class Emulator {
     if (tenant !== undefined) return tenant;
     const root = this.#snapshot.rootTenant;
     if (root) return root.name;
-    throw new Error(`Name the tenant: this config has several (${[...this.#snapshot.tenants.keys()].join(', ')}).`);
+    throw new ChangeError(400, 'invalid_request', `Name the tenant: this config has several (${[...this.#snapshot.tenants.keys()].join(', ')}).`);
   }
 
   #changed(): void {
@@ -248,7 +248,7 @@ export class Emulator {
     const tenant = this.#tenantName(t);
     if (!this.#snapshot.tenants.has(tenant)) throw new ChangeError(404, 'inexistent_tenant', `No tenant named "${tenant}".`);
     const conn = connection ?? this.#snapshot.tenants.get(tenant)?.defaultDirectory;
-    if (conn === undefined) throw new Error(`Name the connection: tenant ${tenant} has no default_directory.`);
+    if (conn === undefined) throw new ChangeError(400, 'invalid_request', `Name the connection: tenant ${tenant} has no default_directory.`);
     const user = this.#changes.addUser(this.#snapshot, tenant, { ...fields, connection: conn }, new Date(this.#clock.now()));
     this.#changed();
     return toAuth0User(user, this.#users);

@@ -13,15 +13,16 @@
  *                                                 behind misses events and is told how many (`event: dropped`)
  */
 import type { Context, Next } from 'koa';
+import { RequestError } from '../errors.js';
 import type { ExtensionLogEntry } from '../extensions/sandbox.js';
-import { MintError, type MintOptions } from '../grants/mint.js';
+import type { MintOptions } from '../grants/mint.js';
 import type { TokenResponse } from '../grants/types.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { Auth0User } from '../model/user-profile.js';
-import { AccessDenied, InvalidRequest, MethodNotAllowed, NotFound, OAuthError } from '../oauth/errors.js';
+import { AccessDenied, InvalidRequest, NotFound } from '../oauth/errors.js';
 import { checkedTime, type Clock } from '../state/clock.js';
 import type { JournalEntry } from '../state/journal.js';
-import { ChangeError, type UserInput, type UserPatch } from '../state/runtime-changes.js';
+import type { UserInput, UserPatch } from '../state/runtime-changes.js';
 import { readJsonBody } from './body.js';
 import { throwIfUnmatched } from './unmatched.js';
 import { isControlPath } from './control-path.js';
@@ -48,18 +49,6 @@ export interface ControlBackend {
 const isLoopback = (address: string | undefined) => address === '::1' || address?.startsWith('127.') === true || address?.startsWith('::ffff:127.') === true;
 /** A loopback name in the Host header: another name pointing at 127.0.0.1 is DNS rebinding by a web page. */
 const LOOPBACK_HOST = /^(?:localhost|(?:[a-z0-9-]+\.)*localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
-/** Runtime-change and mint failures as OAuth-style errors with the right status. */
-async function attempt<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ChangeError) throw new OAuthError(err.status, err.code, err.message);
-    if (err instanceof MintError || err instanceof RangeError) throw new InvalidRequest(err.message);
-    if (err instanceof Error && /^Name the (tenant|connection)/.test(err.message)) throw new InvalidRequest(err.message);
-    throw err;
-  }
-}
 
 const tenantOf = (ctx: Context) => (typeof ctx.query.tenant === 'string' && ctx.query.tenant ? ctx.query.tenant : undefined);
 
@@ -106,27 +95,27 @@ export function controlPlane(backend: ControlBackend) {
       await backend.reset();
       ctx.status = 204;
     },
-    'control.users.list': async (ctx) => {
-      ctx.body = await attempt(() => backend.listUsers({ tenant: tenantOf(ctx) }));
+    'control.users.list': (ctx) => {
+      ctx.body = backend.listUsers({ tenant: tenantOf(ctx) });
     },
     'control.users.add': async (ctx) => {
       const body = object(await readJsonBody(ctx));
       strings(body, 'tenant', 'connection');
-      ctx.body = await attempt(() => backend.addUser({ ...(body as unknown as UserInput), tenant: tenantOf(ctx) ?? (body.tenant as string | undefined) }));
+      ctx.body = backend.addUser({ ...(body as unknown as UserInput), tenant: tenantOf(ctx) ?? (body.tenant as string | undefined) });
       ctx.status = 201;
     },
     'control.user.update': async (ctx) => {
       const patch = object(await readJsonBody(ctx)) as UserPatch;
-      ctx.body = await attempt(() => backend.updateUser(ctx.params.id!, patch, { tenant: tenantOf(ctx) }));
+      ctx.body = backend.updateUser(ctx.params.id!, patch, { tenant: tenantOf(ctx) });
     },
-    'control.user.block': async (ctx) => {
-      ctx.body = await attempt(() => backend.updateUser(ctx.params.id!, { blocked: true }, { tenant: tenantOf(ctx) }));
+    'control.user.block': (ctx) => {
+      ctx.body = backend.updateUser(ctx.params.id!, { blocked: true }, { tenant: tenantOf(ctx) });
     },
-    'control.user.unblock': async (ctx) => {
-      ctx.body = await attempt(() => backend.updateUser(ctx.params.id!, { blocked: false }, { tenant: tenantOf(ctx) }));
+    'control.user.unblock': (ctx) => {
+      ctx.body = backend.updateUser(ctx.params.id!, { blocked: false }, { tenant: tenantOf(ctx) });
     },
     'control.user.remove': async (ctx) => {
-      if (!(await attempt(() => backend.removeUser(ctx.params.id!, { tenant: tenantOf(ctx) })))) throw new NotFound(`No user ${ctx.params.id}`);
+      if (!(await backend.removeUser(ctx.params.id!, { tenant: tenantOf(ctx) }))) throw new NotFound(`No user ${ctx.params.id}`);
       ctx.status = 204;
     },
     'control.clock.get': (ctx) => {
@@ -134,7 +123,7 @@ export function controlPlane(backend: ControlBackend) {
     },
     'control.clock.set': async (ctx) => {
       const body = object(await readJsonBody(ctx));
-      await attempt(() => applyClock(backend.clock, body));
+      applyClock(backend.clock, body);
       ctx.body = clockState();
     },
     'control.journal.get': (ctx) => {
@@ -151,13 +140,13 @@ export function controlPlane(backend: ControlBackend) {
       if (body.scope !== undefined && typeof body.scope !== 'string' && !(Array.isArray(body.scope) && body.scope.every((s) => typeof s === 'string'))) throw new InvalidRequest('scope must be a string or an array of strings');
       for (const name of ['expiresIn', 'notBefore']) if (body[name] !== undefined && (typeof body[name] !== 'number' || !Number.isFinite(body[name]))) throw new InvalidRequest(`${name} must be a number of seconds`);
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = await attempt(() => backend.mint(body as unknown as MintOptions));
+      ctx.body = await backend.mint(body as unknown as MintOptions);
     },
     'control.logs': (ctx) => {
       const tenant = tenantOf(ctx);
       const tenants = [...backend.snapshot.tenants.keys()];
       if (tenant !== undefined && !tenants.includes(tenant)) {
-        throw new OAuthError(404, 'inexistent_tenant', `No tenant named "${tenant}". This emulator serves: ${tenants.join(', ')}.`);
+        throw new RequestError(404, 'inexistent_tenant', `No tenant named "${tenant}". This emulator serves: ${tenants.join(', ')}.`);
       }
       const headers = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' };
       ctx.status = 200;

@@ -1,15 +1,25 @@
 /**
  * The one place errors become responses. OAuthErrors render as Auth0's `{error, error_description}` with
- * Auth0's status; InvalidToken as the plain `Unauthorized` plus `WWW-Authenticate` (reference §6).
+ * Auth0's status; InvalidToken as the plain `Unauthorized` plus `WWW-Authenticate` (reference §6);
+ * ManagementErrors as the Management API's `{statusCode, error, message, errorCode}` (reference §11).
+ * The emulator's own refusals (errors.ts: a runtime change, a mint, a clock setting) are answered in the
+ * dialect of where they were asked: the Management API's under /api/v2, OAuth's elsewhere.
  * Anything unexpected becomes a 500 `server_error` with no stack in the response; the stack goes to the log.
  * Koa's error middleware and the fast lane (fast-lane.ts) both render through `errorResponse`.
  */
 import type { Context, Next } from 'koa';
-import { InvalidToken, MethodNotAllowed, OAuthError, ServerError } from '../oauth/errors.js';
+import { RequestError } from '../errors.js';
+import { ManagementError } from '../management/errors.js';
+import { InvalidRequest, InvalidToken, MethodNotAllowed, OAuthError, ServerError } from '../oauth/errors.js';
+import { TimeRangeError } from '../state/clock.js';
 import { StateError } from '../state/state-error.js';
+import { errorDialect } from './routes.js';
 
 const quote = (s: string) => s.replace(/["\\]/g, '');
 const INTERNAL = 'Internal error in the emulator (see its log)';
+
+/** How errors are answered where they happen (routes.ts decides by path). */
+export type ErrorDialect = ReturnType<typeof errorDialect>;
 
 export interface ErrorResponse {
   status: number;
@@ -17,6 +27,13 @@ export interface ErrorResponse {
   headers: Record<string, string>;
   type: 'application/json; charset=utf-8' | 'text/plain; charset=utf-8';
   body: string;
+}
+
+function jsonBody(err: OAuthError): Record<string, unknown> {
+  if (err instanceof ManagementError) {
+    return { statusCode: err.status, error: err.error, message: err.description, ...(err.errorCode ? { errorCode: err.errorCode } : {}) };
+  }
+  return { error: err.error, error_description: err.description, ...err.extra };
 }
 
 export function errorResponse(err: OAuthError): ErrorResponse {
@@ -28,7 +45,7 @@ export function errorResponse(err: OAuthError): ErrorResponse {
     return { status: err.status, headers, type: 'text/plain; charset=utf-8', body: 'Unauthorized' };
   }
   if (err instanceof MethodNotAllowed) headers.Allow = err.allow.join(', ');
-  return { status: err.status, headers, type: 'application/json; charset=utf-8', body: JSON.stringify(err.toJSON()) };
+  return { status: err.status, headers, type: 'application/json; charset=utf-8', body: JSON.stringify(jsonBody(err)) };
 }
 
 export function renderError(ctx: Context, err: OAuthError): void {
@@ -49,9 +66,17 @@ function fromHttpError(err: unknown): OAuthError | undefined {
   return undefined;
 }
 
-/** What a thrown value becomes for the client; what is not a known client error is reported first. */
-export function knownError(err: unknown, onUnexpected: (err: unknown) => void): OAuthError {
-  const known = err instanceof OAuthError ? err : fromHttpError(err);
+/**
+ * What a thrown value becomes for the client, in the dialect of where it happened; what is not a known
+ * client error is reported first.
+ */
+export function knownError(err: unknown, onUnexpected: (err: unknown) => void, dialect: ErrorDialect = 'oauth'): OAuthError {
+  if (err instanceof OAuthError) return err;
+  if (err instanceof RequestError) {
+    return dialect === 'management' ? new ManagementError(err.status, err.message, err.code) : new OAuthError(err.status, err.code, err.message);
+  }
+  if (err instanceof TimeRangeError) return new InvalidRequest(err.message);
+  const known = fromHttpError(err);
   if (known) return known;
   // The state folder failed us (disk full, say): not a bug, so no stack; the reason goes in the log line.
   if (err instanceof StateError) return new ServerError(INTERNAL, { logDetail: err.message });
@@ -64,9 +89,18 @@ export function errorMiddleware(onUnexpected: (err: unknown) => void) {
     try {
       await next();
     } catch (err) {
-      const known = knownError(err, onUnexpected);
+      const known = knownError(err, onUnexpected, dialectOf(ctx));
       ctx.state.error = known;
       renderError(ctx, known);
     }
   };
+}
+
+/** The dialect at the request's path (tenant prefix taken off by then); OAuth's when the target is no URL. */
+function dialectOf(ctx: Context): ErrorDialect {
+  try {
+    return errorDialect(ctx.path);
+  } catch {
+    return 'oauth';
+  }
 }
