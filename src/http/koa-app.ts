@@ -5,7 +5,7 @@
  * (/__emulator/) → tenant resolution → routes.
  */
 import Koa, { type Context, type Next } from 'koa';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './app-deps.js';
 import { controlPlane } from './control-plane.js';
 import { cors } from './cors.js';
 import { errorMiddleware } from './render-error.js';
