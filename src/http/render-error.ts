@@ -3,7 +3,8 @@
  * Auth0's status; InvalidToken as the plain `Unauthorized` plus `WWW-Authenticate` (reference §6);
  * ManagementErrors as the Management API's `{statusCode, error, message, errorCode}` (reference §11).
  * The emulator's own refusals (errors.ts: a runtime change, a mint, a clock setting) are answered in the
- * dialect of where they were asked: the Management API's under /api/v2, OAuth's elsewhere.
+ * dialect of where they were asked: the Management API's under /api/v2, OAuth's elsewhere. At a browser
+ * endpoint (routes.ts marks them) every error is Auth0's HTML error page instead.
  * Anything unexpected becomes a 500 `server_error` with no stack in the response; the stack goes to the log.
  * Koa's error middleware and the fast lane (fast-lane.ts) both render through `errorResponse`.
  */
@@ -84,13 +85,37 @@ export function knownError(err: unknown, onUnexpected: (err: unknown) => void, d
   return new ServerError(INTERNAL);
 }
 
+/**
+ * The error page of a browser endpoint (views/error-page.ts), loaded on the first error that needs it: the
+ * views are not part of start-up. Browser pages are never framed (Auth0's Universal Login pages say so too).
+ */
+async function renderPage(ctx: Context, err: OAuthError): Promise<void> {
+  const { errorPage } = await import('./views/error-page.js');
+  const state = ctx.state as { tenant?: { friendlyName: string }; requestId?: string };
+  const body = errorPage({ error: err.error, description: err.description, tenant: state.tenant?.friendlyName, trackingId: state.requestId });
+  ctx.status = err.status;
+  ctx.set({ 'Cache-Control': 'no-store', Pragma: 'no-cache', 'X-Frame-Options': 'deny', 'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" });
+  if (err instanceof MethodNotAllowed) ctx.set('Allow', err.allow.join(', '));
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.body = body;
+}
+
 export function errorMiddleware(onUnexpected: (err: unknown) => void) {
   return async function renderErrors(ctx: Context, next: Next): Promise<void> {
     try {
       await next();
     } catch (err) {
-      const known = knownError(err, onUnexpected, dialectOf(ctx));
+      const dialect = dialectOf(ctx);
+      const known = knownError(err, onUnexpected, dialect);
       ctx.state.error = known;
+      if (dialect === 'page') {
+        try {
+          return await renderPage(ctx, known);
+        } catch (pageError) {
+          // The page itself failed (a bug): the error still goes out, as JSON.
+          onUnexpected(pageError);
+        }
+      }
       renderError(ctx, known);
     }
   };
