@@ -1,6 +1,7 @@
 /**
  * The fast lane: the requests a token server answers most (POST /oauth/token, and GET or HEAD of the
  * JWKS and discovery documents) answered on node:http directly; koa (app.ts) serves everything else.
+ * Which routes it takes is the route table's (routes.ts, `lane: true`); each has a lane handler here.
  *
  * Why: under load, koa's per-request context and the middleware chain cost about 50 µs of main-thread
  * time per token request, as much as the rest of the token path (HS256 profile and A/B runs, see
