@@ -8,6 +8,7 @@ import { dirname, join, resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 import { DEMO_CONFIG_FILE } from './config/demo.js';
 import { loadConfigFile, loadConfigObject, type LoadedConfig } from './config/load.js';
+import { EmulatorError } from './errors.js';
 import { describeChanges } from './config/describe-changes.js';
 import { ConfigWatcher } from './config/watch.js';
 import type { ConfigInput } from './config/schema.js';
@@ -15,6 +16,7 @@ import type { TenantEnv } from './endpoints/token.js';
 import { createHandler } from './http/app.js';
 import type { RequestLogEntry } from './http/request-log.js';
 import { isControlPath } from './http/control-path.js';
+import { urlFor } from './http/routes.js';
 import { buildSnapshot, type Snapshot } from './model/snapshot.js';
 import type { Tenant } from './model/tenant.js';
 import { Sandbox, type ExtensionLogEntry } from './extensions/sandbox.js';
@@ -77,12 +79,11 @@ export interface TenantInfo {
   readonly discoveryUrl: string;
 }
 
-export class PortInUseError extends Error {
+export class PortInUseError extends EmulatorError {
   readonly port: number;
   readonly host: string;
   constructor(port: number, host: string) {
     super(`Port ${port} on ${host} is already in use.`);
-    this.name = 'PortInUseError';
     this.port = port;
     this.host = host;
   }
@@ -216,9 +217,9 @@ export class Emulator {
       out[tenant.name] = {
         name: tenant.name,
         issuer,
-        tokenUrl: `${issuer}oauth/token`,
-        jwksUri: `${issuer}.well-known/jwks.json`,
-        discoveryUrl: `${issuer}.well-known/openid-configuration`,
+        tokenUrl: urlFor(issuer, 'token'),
+        jwksUri: urlFor(issuer, 'jwks'),
+        discoveryUrl: urlFor(issuer, 'openid-configuration'),
       };
     }
     return out;
@@ -232,7 +233,7 @@ export class Emulator {
     if (tenant !== undefined) return tenant;
     const root = this.#snapshot.rootTenant;
     if (root) return root.name;
-    throw new Error(`Name the tenant: this config has several (${[...this.#snapshot.tenants.keys()].join(', ')}).`);
+    throw new ChangeError(400, 'invalid_request', `Name the tenant: this config has several (${[...this.#snapshot.tenants.keys()].join(', ')}).`);
   }
 
   #changed(): void {
@@ -245,7 +246,7 @@ export class Emulator {
     const tenant = this.#tenantName(t);
     if (!this.#snapshot.tenants.has(tenant)) throw new ChangeError(404, 'inexistent_tenant', `No tenant named "${tenant}".`);
     const conn = connection ?? this.#snapshot.tenants.get(tenant)?.defaultDirectory;
-    if (conn === undefined) throw new Error(`Name the connection: tenant ${tenant} has no default_directory.`);
+    if (conn === undefined) throw new ChangeError(400, 'invalid_request', `Name the connection: tenant ${tenant} has no default_directory.`);
     const user = this.#changes.addUser(this.#snapshot, tenant, { ...fields, connection: conn }, new Date(this.#clock.now()));
     this.#changed();
     return toAuth0User(user, this.#users);

@@ -7,6 +7,7 @@ export type { JournalEntry } from './state/journal.js';
 export { ChangeError, type UserInput, type UserPatch } from './state/runtime-changes.js';
 export { ConfigError, type ConfigProblem } from './config/load.js';
 export { StateError } from './state/state-error.js';
+export { EmulatorError, RequestError } from './errors.js';
 export type { ConfigInput as AuthEmulatorConfig } from './config/schema.js';
 export type { RequestLogEntry } from './http/request-log.js';
 export type { ExtensionLogEntry } from './extensions/sandbox.js';

@@ -99,6 +99,9 @@ describe('the fast lane answers as koa does', () => {
     await same((http) => http.get('/oauth/token').set('Host', HOST));
     await same((http) => http.options('/oauth/token').set('Host', HOST).set('Origin', 'http://localhost:3000').set('Access-Control-Request-Method', 'POST'));
     await same(json({ grant_type: 'client_credentials', ...TRUSTED }, '/nope/oauth/token'));
+    // The lane finds its route by path (at the root, or after one segment) and then checks the tenant's prefix.
+    for (const path of ['//oauth/token', '/dev/dev/oauth/token', '/dev//oauth/token', '/oauth/token/']) await same(json({ grant_type: 'client_credentials', ...TRUSTED, audience: API }, path));
+    await same((http) => http.post('/dev/oauth/token').set('Host', 'dev.localhost:4400').send({ grant_type: 'client_credentials', ...TRUSTED, audience: API }));
   });
 
   it('the well-known documents: GET, HEAD, ETag revalidation, CORS, tenant prefix, another method', async () => {

@@ -1,13 +1,10 @@
 /**
- * Errors a command reports as one line and exit code 1 (a broken config, key file or state folder, a token
- * that cannot be minted); anything else is a bug and is thrown with its stack.
+ * Errors a command reports as one line and exit code 1: the emulator's own (src/errors.ts: a broken config,
+ * key file or state folder, a token that cannot be minted); anything else is a bug and is thrown with its stack.
  */
-import { ConfigError } from '../config/load.js';
-import { MintError } from '../grants/mint.js';
-import { StateError } from '../state/state-error.js';
-import { KeyError } from '../tokens/key-store.js';
+import { EmulatorError } from '../errors.js';
 import { fail } from './args.js';
 
 export function failIfKnown(err: unknown): void {
-  if (err instanceof ConfigError || err instanceof KeyError || err instanceof StateError || err instanceof MintError) fail(err.message);
+  if (err instanceof EmulatorError) fail(err.message);
 }

@@ -1,4 +1,6 @@
 /** Config problems, each with the file, line:column and path where it is, and one error carrying them all. */
+import { EmulatorError } from '../errors.js';
+
 export interface ConfigProblem {
   path: string;
   message: string;
@@ -10,7 +12,7 @@ export interface ConfigProblem {
   frame?: string;
 }
 
-export class ConfigError extends Error {
+export class ConfigError extends EmulatorError {
   readonly file: string;
   readonly problems: readonly ConfigProblem[];
 
@@ -23,7 +25,6 @@ export class ConfigError extends Error {
     // A problem with the file as a whole (missing, a directory, too large) is one line.
     if (only && !only.path && only.line === undefined && (only.file ?? file) === file) super(`Invalid config ${file}: ${only.message}`);
     else super(`Invalid config ${file} (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${lines.join('\n')}`);
-    this.name = 'ConfigError';
     this.file = file;
     this.problems = problems;
   }

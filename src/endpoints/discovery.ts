@@ -1,18 +1,21 @@
 /**
  * The OpenID Provider metadata of a tenant, with the fields (and order) of a real Auth0 tenant
- * (reference §7.1). Auth0 publishes no `grant_types_supported`, so neither do we.
+ * (reference §7.1). Auth0 publishes no `grant_types_supported`, so neither do we. The endpoints are the
+ * route table's (http/routes.ts), which also says which of them the emulator does not serve yet.
  */
+import { urlFor } from '../http/routes.js';
+
 export function discoveryDocument(issuer: string): Record<string, unknown> {
   return {
     issuer,
-    authorization_endpoint: `${issuer}authorize`,
-    token_endpoint: `${issuer}oauth/token`,
-    device_authorization_endpoint: `${issuer}oauth/device/code`,
-    userinfo_endpoint: `${issuer}userinfo`,
-    mfa_challenge_endpoint: `${issuer}mfa/challenge`,
-    jwks_uri: `${issuer}.well-known/jwks.json`,
-    registration_endpoint: `${issuer}oidc/register`,
-    revocation_endpoint: `${issuer}oauth/revoke`,
+    authorization_endpoint: urlFor(issuer, 'authorize'),
+    token_endpoint: urlFor(issuer, 'token'),
+    device_authorization_endpoint: urlFor(issuer, 'device-code'),
+    userinfo_endpoint: urlFor(issuer, 'userinfo'),
+    mfa_challenge_endpoint: urlFor(issuer, 'mfa-challenge'),
+    jwks_uri: urlFor(issuer, 'jwks'),
+    registration_endpoint: urlFor(issuer, 'register'),
+    revocation_endpoint: urlFor(issuer, 'revoke'),
     scopes_supported: ['openid', 'profile', 'offline_access', 'name', 'given_name', 'family_name', 'nickname', 'email', 'email_verified', 'picture', 'created_at', 'identities', 'phone', 'address'],
     response_types_supported: ['code', 'token', 'id_token', 'code token', 'code id_token', 'token id_token', 'code token id_token'],
     code_challenge_methods_supported: ['S256', 'plain'],

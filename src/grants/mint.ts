@@ -3,6 +3,7 @@
  * same pipeline: the same scope rules, the same rules/hooks/Actions, the same claims and keys.
  * With a user it is a password login without the password; without one, a client-credentials exchange.
  */
+import { RequestError } from '../errors.js';
 import { grantKey, findUser, type Tenant } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import { toParams } from '../oauth/params.js';
@@ -37,8 +38,11 @@ export interface MintOptions {
 /** The parameters of the request a minted token stands for. */
 const MINT_PARAMETERS: ReadonlySet<string> = new Set(['audience', 'scope']);
 
-export class MintError extends Error {
-  override readonly name = 'MintError';
+/** Tokens that cannot be minted as asked (an unknown client or user, a time out of range): 400 on the control plane. */
+export class MintError extends RequestError {
+  constructor(message: string) {
+    super(400, 'invalid_request', message);
+  }
 }
 
 /** A token time (epoch seconds) must be one the clock could show (see clock.ts for why the range ends at 9999). */

@@ -5,21 +5,8 @@
  * hands out tokens never needs them.
  */
 import type { RequestListener } from 'node:http';
-import type { Snapshot } from '../model/snapshot.js';
-import type { ControlBackend } from './control-plane.js';
+import type { AppDeps } from './app-deps.js';
 import { fastLane } from './fast-lane.js';
-import type { ManagementDeps } from './management-routes.js';
-import type { RequestLogEntry } from './request-log.js';
-import type { RouteDeps } from './routes.js';
-
-export interface AppDeps extends RouteDeps, ManagementDeps {
-  snapshot(): Snapshot;
-  /** Host (and port) to use for issuers when a request has no Host header. */
-  fallbackHost(): string;
-  log(entry: RequestLogEntry): void;
-  onUnexpected(err: unknown): void;
-  control: ControlBackend;
-}
 
 /** `fastLane: false` sends everything through koa (the lane's parity test uses it). */
 export function createHandler(deps: AppDeps, options: { fastLane?: boolean } = {}): RequestListener {

@@ -12,21 +12,22 @@
  *   GET    /__emulator/logs[?tenant=]             extension output, as server-sent events; a reader that falls
  *                                                 behind misses events and is told how many (`event: dropped`)
  */
-import { Router } from '@koa/router';
 import type { Context, Next } from 'koa';
+import { RequestError } from '../errors.js';
 import type { ExtensionLogEntry } from '../extensions/sandbox.js';
-import { MintError, type MintOptions } from '../grants/mint.js';
+import type { MintOptions } from '../grants/mint.js';
 import type { TokenResponse } from '../grants/types.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { Auth0User } from '../model/user-profile.js';
-import { AccessDenied, InvalidRequest, MethodNotAllowed, NotFound, OAuthError } from '../oauth/errors.js';
+import { AccessDenied, InvalidRequest, NotFound } from '../oauth/errors.js';
 import { checkedTime, type Clock } from '../state/clock.js';
 import type { JournalEntry } from '../state/journal.js';
-import { ChangeError, type UserInput, type UserPatch } from '../state/runtime-changes.js';
+import type { UserInput, UserPatch } from '../state/runtime-changes.js';
 import { readJsonBody } from './body.js';
 import { throwIfUnmatched } from './unmatched.js';
-import { CONTROL_PREFIX, isControlPath } from './control-path.js';
+import { isControlPath } from './control-path.js';
 import { EventStream } from './event-stream.js';
+import { routerFor } from './koa-routes.js';
 
 const HEARTBEAT_MS = 15_000;
 
@@ -48,18 +49,6 @@ export interface ControlBackend {
 const isLoopback = (address: string | undefined) => address === '::1' || address?.startsWith('127.') === true || address?.startsWith('::ffff:127.') === true;
 /** A loopback name in the Host header: another name pointing at 127.0.0.1 is DNS rebinding by a web page. */
 const LOOPBACK_HOST = /^(?:localhost|(?:[a-z0-9-]+\.)*localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
-
-/** Runtime-change and mint failures as OAuth-style errors with the right status. */
-async function attempt<T>(fn: () => T | Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ChangeError) throw new OAuthError(err.status, err.code, err.message);
-    if (err instanceof MintError || err instanceof RangeError) throw new InvalidRequest(err.message);
-    if (err instanceof Error && /^Name the (tenant|connection)/.test(err.message)) throw new InvalidRequest(err.message);
-    throw err;
-  }
-}
 
 const tenantOf = (ctx: Context) => (typeof ctx.query.tenant === 'string' && ctx.query.tenant ? ctx.query.tenant : undefined);
 
@@ -99,99 +88,95 @@ function applyClock(clock: Clock, body: Record<string, unknown>): void {
 }
 
 export function controlPlane(backend: ControlBackend) {
-  const router = new Router({ prefix: CONTROL_PREFIX });
-
-  router.post('/reset', async (ctx) => {
-    await backend.reset();
-    ctx.status = 204;
-  });
-
-  router.get('/users', async (ctx) => {
-    ctx.body = await attempt(() => backend.listUsers({ tenant: tenantOf(ctx) }));
-  });
-  router.post('/users', async (ctx) => {
-    const body = object(await readJsonBody(ctx));
-    strings(body, 'tenant', 'connection');
-    ctx.body = await attempt(() => backend.addUser({ ...(body as unknown as UserInput), tenant: tenantOf(ctx) ?? (body.tenant as string | undefined) }));
-    ctx.status = 201;
-  });
-  router.patch('/users/:id', async (ctx) => {
-    const patch = object(await readJsonBody(ctx)) as UserPatch;
-    ctx.body = await attempt(() => backend.updateUser(ctx.params.id!, patch, { tenant: tenantOf(ctx) }));
-  });
-  router.post('/users/:id/block', async (ctx) => {
-    ctx.body = await attempt(() => backend.updateUser(ctx.params.id!, { blocked: true }, { tenant: tenantOf(ctx) }));
-  });
-  router.post('/users/:id/unblock', async (ctx) => {
-    ctx.body = await attempt(() => backend.updateUser(ctx.params.id!, { blocked: false }, { tenant: tenantOf(ctx) }));
-  });
-  router.delete('/users/:id', async (ctx) => {
-    if (!(await attempt(() => backend.removeUser(ctx.params.id!, { tenant: tenantOf(ctx) })))) throw new NotFound(`No user ${ctx.params.id}`);
-    ctx.status = 204;
-  });
-
   const clockState = () => ({ now: new Date(backend.clock.now()).toISOString(), frozen: backend.clock.frozen });
-  router.get('/clock', (ctx) => {
-    ctx.body = clockState();
-  });
-  router.post('/clock', async (ctx) => {
-    const body = object(await readJsonBody(ctx));
-    await attempt(() => applyClock(backend.clock, body));
-    ctx.body = clockState();
-  });
 
-  router.get('/journal', (ctx) => {
-    ctx.body = backend.journal;
-  });
-  router.delete('/journal', (ctx) => {
-    backend.clearJournal();
-    ctx.status = 204;
-  });
-
-  router.post('/tokens', async (ctx) => {
-    const body = object(await readJsonBody(ctx));
-    if (typeof body.client !== 'string') throw new InvalidRequest('Missing required parameter: client');
-    strings(body, 'tenant', 'user', 'connection', 'audience', 'issuer');
-    if (body.scope !== undefined && typeof body.scope !== 'string' && !(Array.isArray(body.scope) && body.scope.every((s) => typeof s === 'string'))) throw new InvalidRequest('scope must be a string or an array of strings');
-    for (const name of ['expiresIn', 'notBefore']) if (body[name] !== undefined && (typeof body[name] !== 'number' || !Number.isFinite(body[name]))) throw new InvalidRequest(`${name} must be a number of seconds`);
-    ctx.set('Cache-Control', 'no-store');
-    ctx.body = await attempt(() => backend.mint(body as unknown as MintOptions));
-  });
-
-  router.get('/logs', (ctx) => {
-    const tenant = tenantOf(ctx);
-    const tenants = [...backend.snapshot.tenants.keys()];
-    if (tenant !== undefined && !tenants.includes(tenant)) {
-      throw new OAuthError(404, 'inexistent_tenant', `No tenant named "${tenant}". This emulator serves: ${tenants.join(', ')}.`);
-    }
-    const headers = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' };
-    ctx.status = 200;
-    if (ctx.method === 'HEAD') {
-      ctx.set(headers);
-      return;
-    }
-    ctx.req.socket.setTimeout(0);
-    // Written here rather than through koa, so that back-pressure reaches the stream (event-stream.ts). On the
-    // next turn of the loop: bytes after the request that do not parse (a GET with an unframed body) make node
-    // answer 400, which it can only do while nothing has been written.
-    ctx.respond = false;
-    const res = ctx.res;
-    setImmediate(() => {
-      // Gone already (its 'close' has fired): nothing to follow.
-      if (res.destroyed || !res.socket || res.socket.destroyed) return;
-      res.writeHead(200, headers);
-      const stream = new EventStream(res);
-      stream.comment('auth-emulator extension logs');
-      const unsubscribe = backend.onExtensionLog((entry) => {
-        if (tenant === undefined || entry.tenant === tenant) stream.send(JSON.stringify(entry));
+  const router = routerFor<'control'>('control', {
+    'control.reset': async (ctx) => {
+      await backend.reset();
+      ctx.status = 204;
+    },
+    'control.users.list': (ctx) => {
+      ctx.body = backend.listUsers({ tenant: tenantOf(ctx) });
+    },
+    'control.users.add': async (ctx) => {
+      const body = object(await readJsonBody(ctx));
+      strings(body, 'tenant', 'connection');
+      ctx.body = backend.addUser({ ...(body as unknown as UserInput), tenant: tenantOf(ctx) ?? (body.tenant as string | undefined) });
+      ctx.status = 201;
+    },
+    'control.user.update': async (ctx) => {
+      const patch = object(await readJsonBody(ctx)) as UserPatch;
+      ctx.body = backend.updateUser(ctx.params.id!, patch, { tenant: tenantOf(ctx) });
+    },
+    'control.user.block': (ctx) => {
+      ctx.body = backend.updateUser(ctx.params.id!, { blocked: true }, { tenant: tenantOf(ctx) });
+    },
+    'control.user.unblock': (ctx) => {
+      ctx.body = backend.updateUser(ctx.params.id!, { blocked: false }, { tenant: tenantOf(ctx) });
+    },
+    'control.user.remove': async (ctx) => {
+      if (!(await backend.removeUser(ctx.params.id!, { tenant: tenantOf(ctx) }))) throw new NotFound(`No user ${ctx.params.id}`);
+      ctx.status = 204;
+    },
+    'control.clock.get': (ctx) => {
+      ctx.body = clockState();
+    },
+    'control.clock.set': async (ctx) => {
+      const body = object(await readJsonBody(ctx));
+      applyClock(backend.clock, body);
+      ctx.body = clockState();
+    },
+    'control.journal.get': (ctx) => {
+      ctx.body = backend.journal;
+    },
+    'control.journal.clear': (ctx) => {
+      backend.clearJournal();
+      ctx.status = 204;
+    },
+    'control.tokens': async (ctx) => {
+      const body = object(await readJsonBody(ctx));
+      if (typeof body.client !== 'string') throw new InvalidRequest('Missing required parameter: client');
+      strings(body, 'tenant', 'user', 'connection', 'audience', 'issuer');
+      if (body.scope !== undefined && typeof body.scope !== 'string' && !(Array.isArray(body.scope) && body.scope.every((s) => typeof s === 'string'))) throw new InvalidRequest('scope must be a string or an array of strings');
+      for (const name of ['expiresIn', 'notBefore']) if (body[name] !== undefined && (typeof body[name] !== 'number' || !Number.isFinite(body[name]))) throw new InvalidRequest(`${name} must be a number of seconds`);
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = await backend.mint(body as unknown as MintOptions);
+    },
+    'control.logs': (ctx) => {
+      const tenant = tenantOf(ctx);
+      const tenants = [...backend.snapshot.tenants.keys()];
+      if (tenant !== undefined && !tenants.includes(tenant)) {
+        throw new RequestError(404, 'inexistent_tenant', `No tenant named "${tenant}". This emulator serves: ${tenants.join(', ')}.`);
+      }
+      const headers = { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' };
+      ctx.status = 200;
+      if (ctx.method === 'HEAD') {
+        ctx.set(headers);
+        return;
+      }
+      ctx.req.socket.setTimeout(0);
+      // Written here rather than through koa, so that back-pressure reaches the stream (event-stream.ts). On the
+      // next turn of the loop: bytes after the request that do not parse (a GET with an unframed body) make node
+      // answer 400, which it can only do while nothing has been written.
+      ctx.respond = false;
+      const res = ctx.res;
+      setImmediate(() => {
+        // Gone already (its 'close' has fired): nothing to follow.
+        if (res.destroyed || !res.socket || res.socket.destroyed) return;
+        res.writeHead(200, headers);
+        const stream = new EventStream(res);
+        stream.comment('auth-emulator extension logs');
+        const unsubscribe = backend.onExtensionLog((entry) => {
+          if (tenant === undefined || entry.tenant === tenant) stream.send(JSON.stringify(entry));
+        });
+        const heartbeat = setInterval(() => stream.comment('ping'), HEARTBEAT_MS);
+        heartbeat.unref();
+        res.once('close', () => {
+          unsubscribe();
+          clearInterval(heartbeat);
+        });
       });
-      const heartbeat = setInterval(() => stream.comment('ping'), HEARTBEAT_MS);
-      heartbeat.unref();
-      res.once('close', () => {
-        unsubscribe();
-        clearInterval(heartbeat);
-      });
-    });
+    },
   });
 
   const routes = router.routes();

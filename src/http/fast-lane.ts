@@ -1,6 +1,7 @@
 /**
  * The fast lane: the requests a token server answers most (POST /oauth/token, and GET or HEAD of the
  * JWKS and discovery documents) answered on node:http directly; koa (app.ts) serves everything else.
+ * Which routes it takes is the route table's (routes.ts, `lane: true`); each has a lane handler here.
  *
  * Why: under load, koa's per-request context and the middleware chain cost about 50 µs of main-thread
  * time per token request, as much as the rest of the token path (HS256 profile and A/B runs, see
@@ -22,7 +23,8 @@ import { corsHeaders } from './cors.js';
 import { errorResponse, knownError } from './render-error.js';
 import { logEntry, newRequestId, type LoggedState, type RequestLogEntry } from './request-log.js';
 import { issuerFor, resolveTenant } from './tenant.js';
-import { wellKnownDocument, wellKnownName, type WellKnownName } from './well-known.js';
+import { ROUTES, type LaneRouteName, type Method } from './routes.js';
+import { wellKnownDocument, type WellKnownName } from './well-known.js';
 
 export interface FastLaneDeps {
   snapshot(): Snapshot;
@@ -42,7 +44,48 @@ const BODY_TYPES = new Map<string, BodyType>(
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 
+/** What the lane knows of a request it takes, once its route and tenant are found. */
+interface LaneTarget {
+  route: LaneRouteName;
+  /** The path as sent (the log shows it). */
+  path: string;
+  tenant: Tenant;
+  issuer: string;
+  hostname: string;
+}
+
+/** Answers a request of its route; false leaves it to koa (decided before anything is read or written). */
+type LaneHandler = (deps: FastLaneDeps, req: IncomingMessage, res: ServerResponse, t: LaneTarget) => boolean;
+
+/** The lane's handler of each route the table gives it (routes.ts). */
+const HANDLERS: Record<LaneRouteName, LaneHandler> = {
+  token: takeToken,
+  jwks: takeDocument,
+  'openid-configuration': takeDocument,
+  'oauth-authorization-server': takeDocument,
+};
+
+interface LaneRoute {
+  name: LaneRouteName;
+  path: string;
+  methods: readonly string[];
+  handler: LaneHandler;
+}
+
+/** The lane's routes by path (under the tenant), resolved once: a request costs one or two map lookups. */
+function laneRoutes(): Map<string, LaneRoute> {
+  const routes = new Map<string, LaneRoute>();
+  for (const route of ROUTES) {
+    if (!('lane' in route)) continue;
+    if (routes.has(route.path)) throw new Error(`two lane routes at ${route.path}`);
+    const methods = route.methods.flatMap((m: Method) => (m === 'GET' ? ['GET', 'HEAD'] : [m]));
+    routes.set(route.path, { name: route.name, path: route.path, methods, handler: HANDLERS[route.name] });
+  }
+  return routes;
+}
+
 export function fastLane(deps: FastLaneDeps, fallback: RequestListener): RequestListener {
+  const routes = laneRoutes();
   return function route(req, res) {
     const method = req.method;
     const url = req.url ?? '';
@@ -53,41 +96,50 @@ export function fastLane(deps: FastLaneDeps, fallback: RequestListener): Request
     }
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
-    if (!path.endsWith('/oauth/token') && !path.includes('/.well-known/')) return fallback(req, res);
+    // At the root (or a tenant's host), else under a one-segment tenant prefix: which is checked below.
+    let laneRoute = routes.get(path);
+    if (!laneRoute) {
+      const cut = path.indexOf('/', 1);
+      laneRoute = cut < 0 ? undefined : routes.get(path.slice(cut));
+    }
+    if (!laneRoute || !laneRoute.methods.includes(method)) return fallback(req, res);
     const hostname = host.split(':', 1)[0]!;
     const found = resolveTenant(deps.snapshot(), hostname, path);
-    if (!found) return fallback(req, res);
-    const rest = path.slice(found.prefix.length);
+    // The route must be all that follows the tenant's prefix (`/nope/oauth/token` is not a tenant's token URL).
+    if (!found || found.prefix.length + laneRoute.path.length !== path.length) return fallback(req, res);
     const protocol = (req.socket as { encrypted?: boolean }).encrypted ? 'https' : 'http';
     const issuer = issuerFor(found.tenant, protocol, host, found.prefix);
-
-    if (method === 'POST' && rest === '/oauth/token') {
-      const type = BODY_TYPES.get(req.headers['content-type']?.toLowerCase() ?? '');
-      // No body at all (neither length nor chunks) is koa's case too: it has its own answer.
-      if (!type || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)) return fallback(req, res);
-      token(deps, req, res, { path, tenant: found.tenant, issuer, hostname, type }).catch((err: unknown) => broken(deps, res, err));
-      return;
-    }
-    const name = method !== 'POST' ? wellKnownName(rest) : undefined;
-    if (name && rest === `/.well-known/${name}`) {
-      try {
-        document(deps, req, res, { path, tenant: found.tenant, issuer, name });
-      } catch (err) {
-        broken(deps, res, err);
-      }
-      return;
-    }
-    return fallback(req, res);
+    const target: LaneTarget = { route: laneRoute.name, path, tenant: found.tenant, issuer, hostname };
+    if (!laneRoute.handler(deps, req, res, target)) fallback(req, res);
   };
 }
 
-function document(deps: FastLaneDeps, req: IncomingMessage, res: ServerResponse, t: { path: string; tenant: Tenant; issuer: string; name: WellKnownName }): void {
+/** POST …/oauth/token with a JSON or form body. */
+function takeToken(deps: FastLaneDeps, req: IncomingMessage, res: ServerResponse, t: LaneTarget): boolean {
+  const type = BODY_TYPES.get(req.headers['content-type']?.toLowerCase() ?? '');
+  // No body at all (neither length nor chunks) is koa's case too: it has its own answer.
+  if (!type || (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined)) return false;
+  token(deps, req, res, t, type).catch((err: unknown) => broken(deps, res, err));
+  return true;
+}
+
+/** GET or HEAD of a well-known document. */
+function takeDocument(deps: FastLaneDeps, req: IncomingMessage, res: ServerResponse, t: LaneTarget): boolean {
+  try {
+    document(deps, req, res, t);
+  } catch (err) {
+    broken(deps, res, err);
+  }
+  return true;
+}
+
+function document(deps: FastLaneDeps, req: IncomingMessage, res: ServerResponse, t: LaneTarget): void {
   const start = performance.now();
   const state: LoggedState = { tenant: t.tenant };
   const headers: OutgoingHttpHeaders = corsHeaders(req.headers.origin);
   let status = 200;
   try {
-    const doc = wellKnownDocument(t.name, deps.env(t.tenant, t.issuer).key, t.issuer);
+    const doc = wellKnownDocument(t.route as WellKnownName, deps.env(t.tenant, t.issuer).key, t.issuer);
     headers.ETag = doc.etag;
     headers['Cache-Control'] = 'no-cache';
     if (req.headers['if-none-match'] === doc.etag) {
@@ -132,22 +184,14 @@ function send(res: ServerResponse, status: number, headers: OutgoingHttpHeaders,
   res.writeHead(status, headers).end(body);
 }
 
-interface TokenTarget {
-  path: string;
-  tenant: Tenant;
-  issuer: string;
-  hostname: string;
-  type: BodyType;
-}
-
-async function token(deps: FastLaneDeps, req: IncomingMessage, res: ServerResponse, t: TokenTarget): Promise<void> {
+async function token(deps: FastLaneDeps, req: IncomingMessage, res: ServerResponse, t: LaneTarget, type: BodyType): Promise<void> {
   const start = performance.now();
   const id = newRequestId();
   const state: LoggedState = { tenant: t.tenant };
   const headers: OutgoingHttpHeaders = { ...corsHeaders(req.headers.origin), 'Cache-Control': 'no-store', Pragma: 'no-cache' };
   let status = 200;
   try {
-    const params = parseParams(await readBodyText(req), t.type);
+    const params = parseParams(await readBodyText(req), type);
     const response = await exchange(deps.env(t.tenant, t.issuer), params, req.headers.authorization || undefined, {
       id,
       ip: req.socket.remoteAddress ?? '',

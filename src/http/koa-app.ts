@@ -1,19 +1,18 @@
 /**
  * The koa application, for every request the fast lane (fast-lane.ts) leaves to it; loaded on the first such
- * request (app.ts). A thin shell of middleware around the tenant router. Order matters:
- * log (outermost, sees the final status) → errors → CORS → control plane (/__emulator/) → tenant
- * resolution → routes.
+ * request (app.ts). A thin shell of middleware around the routers, which are built from the route table
+ * (routes.ts). Order matters: log (outermost, sees the final status) → errors → CORS → control plane
+ * (/__emulator/) → tenant resolution → routes.
  */
 import Koa, { type Context, type Next } from 'koa';
-import type { AppDeps } from './app.js';
+import type { AppDeps } from './app-deps.js';
 import { controlPlane } from './control-plane.js';
 import { cors } from './cors.js';
 import { errorMiddleware } from './render-error.js';
 import { requestLog } from './request-log.js';
 import { managementFallbacks, managementRouter } from './management-routes.js';
-import { routeFallbacks, tenantRouter } from './routes.js';
+import { routeFallbacks, tenantRouter } from './tenant-routes.js';
 import { tenantMiddleware } from './tenant.js';
-import { wellKnown } from './well-known.js';
 import { InvalidRequest } from '../oauth/errors.js';
 
 /**
@@ -46,7 +45,6 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorMiddleware((err) => deps.onUnexpected(err)));
   app.use(validTarget);
   app.use(cors);
-  app.use(wellKnown(deps));
   app.use(controlPlane(deps.control));
   app.use(tenantMiddleware(deps.snapshot, deps.fallbackHost));
   app.use(routeFallbacks());

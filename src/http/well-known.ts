@@ -1,21 +1,17 @@
 /**
  * The well-known documents (JWKS, discovery): clients fetch them often and they never change between
  * reloads, so they are precomputed (with an ETag). GET and HEAD are answered by the fast lane
- * (fast-lane.ts); this middleware answers what reaches koa (another method: 405, as these paths are owned
- * here; or a request target the lane leaves to koa).
+ * (fast-lane.ts); `wellKnownRoute` answers those the lane leaves to koa (an unusual request target or Host).
  */
-import type { Context, Next } from 'koa';
+import type { Context } from 'koa';
 import { discoveryDocument } from '../endpoints/discovery.js';
 import type { TenantEnv } from '../endpoints/token.js';
-import type { Snapshot } from '../model/snapshot.js';
 import type { Tenant } from '../model/tenant.js';
-import { MethodNotAllowed } from '../oauth/errors.js';
 import { etagOf, type TenantKey } from '../tokens/key-store.js';
-import { issuerOf, resolveTenant } from './tenant.js';
+import type { TenantState } from './tenant.js';
 
-const WELL_KNOWN = /\/\.well-known\/(jwks\.json|openid-configuration|oauth-authorization-server)$/;
-
-export type WellKnownName = 'jwks.json' | 'openid-configuration' | 'oauth-authorization-server';
+/** The route names of the documents (routes.ts). */
+export type WellKnownName = 'jwks' | 'openid-configuration' | 'oauth-authorization-server';
 
 export interface Precomputed {
   body: string;
@@ -32,14 +28,9 @@ const jwksCache = new WeakMap<TenantKey, Precomputed>();
 const discoveryCache = new Map<string, Precomputed>();
 const MAX_ISSUERS = 256;
 
-/** Which document a path ends with, if any (the tenant prefix is checked by the caller). */
-export function wellKnownName(path: string): WellKnownName | undefined {
-  return WELL_KNOWN.exec(path)?.[1] as WellKnownName | undefined;
-}
-
 export function wellKnownDocument(name: WellKnownName, key: TenantKey, issuer: string): Precomputed {
   let doc: Precomputed | undefined;
-  if (name === 'jwks.json') {
+  if (name === 'jwks') {
     doc = jwksCache.get(key);
     if (!doc) jwksCache.set(key, (doc = precomputed({ keys: [key.jwk] })));
     return doc;
@@ -54,22 +45,14 @@ export function wellKnownDocument(name: WellKnownName, key: TenantKey, issuer: s
 }
 
 export interface WellKnownDeps {
-  snapshot(): Snapshot;
-  fallbackHost(): string;
   env(tenant: Tenant, issuer: string): TenantEnv;
 }
 
-export function wellKnown(deps: WellKnownDeps) {
-  return async function wellKnownDocuments(ctx: Context, next: Next): Promise<void> {
-    const name = wellKnownName(ctx.path);
-    if (!name) return next();
-    const found = resolveTenant(deps.snapshot(), ctx.hostname, ctx.path);
-    // Only the document itself, at the root or under a tenant prefix: anything else is an ordinary 404.
-    if (!found || ctx.path !== `${found.prefix}/.well-known/${name}`) return next();
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD') throw new MethodNotAllowed(['HEAD', 'GET']);
-    const issuer = issuerOf(ctx, found.tenant, found.prefix, deps.fallbackHost);
-    ctx.state.tenant = found.tenant;
-    const doc = wellKnownDocument(name, deps.env(found.tenant, issuer).key, issuer);
+/** The koa handler of a document (GET and HEAD; the tenant is resolved, tenant.ts). */
+export function wellKnownRoute(deps: WellKnownDeps, name: WellKnownName) {
+  return function wellKnownDocumentRoute(ctx: Context): void {
+    const { tenant, issuer } = ctx.state as TenantState;
+    const doc = wellKnownDocument(name, deps.env(tenant, issuer).key, issuer);
     ctx.set('ETag', doc.etag);
     ctx.set('Cache-Control', 'no-cache');
     ctx.type = 'application/json; charset=utf-8';

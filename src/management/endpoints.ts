@@ -1,12 +1,13 @@
 /**
  * The Management API v2 subset test suites call: users (CRUD, search by `q`, by email), clients (read) and
  * client grants (read, create, delete), with Auth0's request and response shapes. Changes are runtime
- * state: they survive reloads of the config and are undone by reset().
+ * state: they survive reloads of the config and are undone by reset(). A change the backend refuses throws
+ * a ChangeError, which render-error.ts answers in the Management API's shape.
  */
 import { createHash } from 'node:crypto';
 import type { Auth0User } from '../model/user-profile.js';
 import type { Snapshot } from '../model/snapshot.js';
-import { ChangeError, type UserInput, type UserPatch } from '../state/runtime-changes.js';
+import type { UserInput, UserPatch } from '../state/runtime-changes.js';
 import { ManagementError } from './errors.js';
 import { parseUserQuery } from './query.js';
 
@@ -22,20 +23,6 @@ export interface ManagementBackend {
   removeClientGrant(input: { client_id: string; audience: string; tenant?: string }): boolean;
 }
 
-function change<T>(fn: () => T): T {
-  try {
-    const result = fn();
-    return result instanceof Promise ? (result.catch(managementError) as T) : result;
-  } catch (err) {
-    return managementError(err);
-  }
-}
-
-function managementError(err: unknown): never {
-  if (err instanceof ChangeError) throw new ManagementError(err.status, err.message, err.code);
-  throw err;
-}
-
 function body(value: unknown): Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new ManagementError(400, 'Payload validation error: the body must be a JSON object.', 'invalid_body');
   return value as Record<string, unknown>;
@@ -45,7 +32,7 @@ export function createUser(backend: ManagementBackend, tenant: string, input: un
   const { connection, verify_email: _verify, user_id: given, ...fields } = body(input);
   if (typeof connection !== 'string') throw new ManagementError(400, "Payload validation error: 'Missing required property: connection'.", 'invalid_body');
   const userId = given === undefined ? {} : { user_id: `auth0|${localUserId(given)}` };
-  return change(() => backend.addUser({ ...(fields as Omit<UserInput, 'connection'>), ...userId, connection, tenant }));
+  return backend.addUser({ ...(fields as Omit<UserInput, 'connection'>), ...userId, connection, tenant });
 }
 
 /**
@@ -70,7 +57,7 @@ export function getUser(backend: ManagementBackend, tenant: string, id: string):
 export function updateUser(backend: ManagementBackend, tenant: string, id: string, input: unknown): Auth0User {
   const { connection: _c, client_id: _id, ...patch } = body(input);
   getUser(backend, tenant, id);
-  return change(() => backend.updateUser(id, patch as UserPatch, { tenant }));
+  return backend.updateUser(id, patch as UserPatch, { tenant });
 }
 
 /** Only app_metadata/user_metadata changes: `update:users_app_metadata` is enough. */
@@ -79,7 +66,7 @@ export const onlyMetadata = (input: unknown) =>
 
 /** Revokes the user's refresh tokens too; answered once that is in the state folder. */
 export async function deleteUser(backend: ManagementBackend, tenant: string, id: string): Promise<void> {
-  await change(() => backend.removeUser(id, { tenant }));
+  await backend.removeUser(id, { tenant });
 }
 
 export function searchUsers(backend: ManagementBackend, tenant: string, query: Record<string, string | undefined>): Auth0User[] | Record<string, unknown> {
@@ -130,12 +117,12 @@ export function createClientGrant(backend: ManagementBackend, tenant: string, in
   if (typeof client_id !== 'string' || typeof audience !== 'string') {
     throw new ManagementError(400, "Payload validation error: 'Missing required property: client_id, audience'.", 'invalid_body');
   }
-  const created = change(() => backend.addClientGrant({ tenant, client_id, audience, scope: Array.isArray(scope) ? scope.map(String) : [] }));
+  const created = backend.addClientGrant({ tenant, client_id, audience, scope: Array.isArray(scope) ? scope.map(String) : [] });
   return { id: grantId(created.client_id, created.audience), ...created };
 }
 
 export function deleteClientGrant(backend: ManagementBackend, tenant: string, id: string): void {
   const grant = listClientGrants(backend, tenant, {}).find((g) => g.id === id);
   if (!grant) throw new ManagementError(404, 'The client grant does not exist.', 'inexistent_client_grant');
-  change(() => backend.removeClientGrant({ tenant, client_id: grant.client_id, audience: grant.audience }));
+  backend.removeClientGrant({ tenant, client_id: grant.client_id, audience: grant.audience });
 }

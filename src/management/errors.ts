@@ -1,6 +1,6 @@
 /**
  * Management API errors: Auth0's `{statusCode, error, message, errorCode}` body (reference §11), rendered
- * by the same renderer as every other error.
+ * by the same renderer as every other error (http/render-error.ts). `error` is the status text.
  */
 import { STATUS_CODES } from 'node:http';
 import { OAuthError } from '../oauth/errors.js';
@@ -10,9 +10,5 @@ export class ManagementError extends OAuthError {
   constructor(status: number, message: string, errorCode?: string, logDetail?: string) {
     super(status, STATUS_CODES[status] ?? 'Error', message, logDetail === undefined ? {} : { logDetail });
     this.errorCode = errorCode;
-  }
-
-  override toJSON(): Record<string, unknown> {
-    return { statusCode: this.status, error: this.error, message: this.description, ...(this.errorCode ? { errorCode: this.errorCode } : {}) };
   }
 }

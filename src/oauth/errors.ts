@@ -25,10 +25,6 @@ export class OAuthError extends Error {
     this.extra = options.extra ?? {};
     if (options.logDetail !== undefined) this.logDetail = options.logDetail;
   }
-
-  toJSON(): Record<string, unknown> {
-    return { error: this.error, error_description: this.description, ...this.extra };
-  }
 }
 
 type Options = ConstructorParameters<typeof OAuthError>[3];

@@ -20,12 +20,15 @@ export function inTimeRange(ms: number): boolean {
   return ms >= EARLIEST_TIME && ms <= LATEST_TIME;
 }
 
-/** `ms` if the clock may show it; a RangeError naming the range otherwise. */
+/** A time the clock may not show: a RangeError (as README says), and a 400 on the control plane. */
+export class TimeRangeError extends RangeError {}
+
+/** `ms` if the clock may show it; a TimeRangeError naming the range otherwise. */
 export function checkedTime(ms: number): number {
   if (!inTimeRange(ms)) {
     const date = new Date(ms);
     const shown = Number.isNaN(date.getTime()) ? String(ms) : date.toISOString();
-    throw new RangeError(`The clock must stay between ${EARLIEST_TEXT} and ${LATEST_TEXT} (got ${shown})`);
+    throw new TimeRangeError(`The clock must stay between ${EARLIEST_TEXT} and ${LATEST_TEXT} (got ${shown})`);
   }
   return ms;
 }

@@ -9,19 +9,14 @@ import type { Snapshot } from '../model/snapshot.js';
 import { buildClient, grantKey, type Client, type Connection, type Tenant } from '../model/tenant.js';
 import { buildUser, stableUserId, type User } from '../model/user.js';
 import { MANAGEMENT_SCOPES, isManagementAudience } from '../management/api.js';
+import { RequestError } from '../errors.js';
 import { OverlayMap } from './overlay-map.js';
 
-/** A runtime change that cannot be made; `status` follows the Management API (400, 404, 409). */
-export class ChangeError extends Error {
-  readonly status: number;
-  readonly code: string;
-  constructor(status: number, code: string, message: string) {
-    super(message);
-    this.name = 'ChangeError';
-    this.status = status;
-    this.code = code;
-  }
-}
+/**
+ * A runtime change (or runtime-API call) that cannot be made; `status` follows the Management API (400, 404,
+ * 409). Rendered by http/render-error.ts in the dialect of the endpoint that asked.
+ */
+export class ChangeError extends RequestError {}
 
 export type UserInput = z.input<typeof userSchema> & { connection: string };
 export type UserPatch = Partial<Omit<z.input<typeof userSchema>, 'user_id'>>;

@@ -5,10 +5,9 @@
  */
 import { statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { EmulatorError } from '../errors.js';
 
-export class StateError extends Error {
-  override readonly name = 'StateError';
-}
+export class StateError extends EmulatorError {}
 
 /** `err` (from node:fs, on `path`) as a StateError about the state folder `dir`. */
 export function stateError(dir: string, path: string, err: unknown): StateError {

@@ -8,6 +8,7 @@ import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { JWK } from 'jose';
+import { EmulatorError } from '../errors.js';
 import { stateError } from '../state/state-error.js';
 import { rs256Signer, type Signer } from './sign.js';
 
@@ -23,7 +24,7 @@ export interface TenantKey {
   readonly jwk: Readonly<JWK>;
 }
 
-export class KeyError extends Error {}
+export class KeyError extends EmulatorError {}
 
 async function fromPrivateKey(privateKey: KeyObject): Promise<TenantKey> {
   if (privateKey.asymmetricKeyType !== 'rsa') throw new KeyError('expected an RSA private key (Auth0 signs with RS256)');

@@ -231,6 +231,8 @@ const ERROR_KEYS = new Set(['error', 'error_description', 'error_uri', 'mfa_toke
 /** The Management API's own error shape, `{statusCode, error, message, errorCode?}`: only under /api/v2. */
 const MANAGEMENT_ERROR_KEYS = new Set(['statusCode', 'error', 'message', 'errorCode']);
 const isManagementPath = (path: string) => /\/api\/v2(?:[/?#]|$)/.test(path);
+/** A browser endpoint (src/http/routes.ts marks them): its errors are Auth0's HTML error page. */
+const isPagePath = (path: string) => /\/authorize(?:[?#]|$)/.test(path);
 
 const header = (h: Answer['headers'], name: string): string => {
   const v = h[name];
@@ -268,6 +270,13 @@ function problemWith(method: string, path: string, res: Answer): string | undefi
   if (status === 401 && type.startsWith('text/plain')) {
     if (!head && text !== 'Unauthorized') return `a text 401 saying ${JSON.stringify(text.slice(0, 100))}`;
     return /^Bearer realm="Users"/.test(header(headers, 'www-authenticate')) ? undefined : '401 without WWW-Authenticate: Bearer realm="Users"';
+  }
+  if (type === 'text/html; charset=utf-8' && isPagePath(path)) {
+    if (header(headers, 'cache-control') !== 'no-store' || header(headers, 'x-frame-options') !== 'deny') return `a ${status} error page without no-store or X-Frame-Options: deny`;
+    if (head) return undefined;
+    // The page is ours alone: whatever the request carried shows up escaped, never as markup.
+    if (!text.startsWith('<!doctype html>') || !text.includes('<code id="error-details">')) return `an error page that is not the error page: ${text.slice(0, 200)}`;
+    return /<script|<img|<iframe|\son\w+=/i.test(text) ? `markup from the request in an error page: ${text.slice(0, 600)}` : undefined;
   }
   if (!type.startsWith('application/json')) return `a ${status} error with content type ${JSON.stringify(type)}`;
   if (header(headers, 'cache-control') !== 'no-store') return `a ${status} error without Cache-Control: no-store`;
