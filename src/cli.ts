@@ -32,7 +32,9 @@ Usage
   auth-emulator token --client C [--tenant T] [--user U] [--audience A] [--scope S] [--id-token]
                       [--expires-in SECONDS] [--issuer URL] [--json]
                                       print a signed token from the tenant's kept key, no server needed
-                                      (--port/--host name the emulator; default 127.0.0.1:4400)
+                                      (--port/--host name the emulator; default 127.0.0.1:4400); an
+                                      emulator running on the state folder mints it (refresh tokens
+                                      then live there)
   auth-emulator help                  this help
 
 Options
@@ -255,51 +257,44 @@ function init(): void {
   );
 }
 
-/** Mints a token with the tenant's persisted key, through the same pipeline as the server. */
+/**
+ * Mints a token through the same pipeline as the server: the running emulator's, when one holds the state
+ * folder (so that a refresh token is redeemable there), else this process's, with the kept key.
+ */
 async function token(values: ReturnType<typeof parse>['values']): Promise<void> {
   if (!values.client) fail('Missing --client: the client_id the token is for. Run auth-emulator --help.');
   const expiresIn = values['expires-in'] === undefined ? undefined : Number(values['expires-in']);
   if (expiresIn !== undefined && !Number.isFinite(expiresIn)) fail(`Invalid --expires-in "${values['expires-in']}": expected seconds.`);
+  if (values['id-token'] && !values.user) fail('--id-token needs --user.');
   const { file, builtIn } = configFile(values.config);
   const port = parsePort(values.port ?? (process.env.AUTH_EMULATOR_PORT || undefined));
   const host = values.host ?? (process.env.AUTH_EMULATOR_HOST || '127.0.0.1');
-  let emulator;
+  const scope = values['id-token'] ? (/\bopenid\b/.test(values.scope ?? '') ? values.scope! : `openid ${values.scope ?? ''}`.trim()) : values.scope;
+  const { mintForTokenCommand } = await import('./cli/commands/token.js');
+  let response;
   try {
-    emulator = await createEmulator({
-      config: file,
+    response = await mintForTokenCommand({
+      configFile: file,
       stateDir: resolve(values['state-dir'] ?? (builtIn ? '.auth-emulator' : join(file, '..', '.auth-emulator'))),
       baseUrl: `http://${host === '0.0.0.0' ? 'localhost' : host}:${port}`,
+      tenant: values.tenant,
+      mint: {
+        client: values.client,
+        ...(values.user ? { user: values.user } : {}),
+        ...(values.connection ? { connection: values.connection } : {}),
+        ...(values.audience ? { audience: values.audience } : {}),
+        ...(scope ? { scope } : {}),
+        ...(expiresIn !== undefined ? { expiresIn } : {}),
+        ...(values.issuer ? { issuer: values.issuer } : {}),
+      },
       extensionLog: (entry) => console.error(formatExtensionLine(entry, 'text')),
     });
   } catch (err) {
-    if (err instanceof ConfigError || err instanceof KeyError || err instanceof StateError) fail(err.message);
+    if (err instanceof ConfigError || err instanceof KeyError || err instanceof StateError || err instanceof MintError) fail(err.message);
     throw err;
   }
-  try {
-    const tenant = values.tenant ?? emulator.snapshot.rootTenant?.name;
-    if (!tenant) fail(`Name the tenant with --tenant: this config has several (${[...emulator.snapshot.tenants.keys()].join(', ')}).`);
-    const options = {
-      tenant,
-      client: values.client,
-      ...(values.user ? { user: values.user } : {}),
-      ...(values.connection ? { connection: values.connection } : {}),
-      ...(values.audience ? { audience: values.audience } : {}),
-      ...(values.scope ? { scope: values.scope } : {}),
-      ...(expiresIn !== undefined ? { expiresIn } : {}),
-      ...(values.issuer ? { issuer: values.issuer } : {}),
-    };
-    if (values['id-token'] && !values.user) fail('--id-token needs --user.');
-    const response = values['id-token']
-      ? await emulator.mint({ ...options, scope: /\bopenid\b/.test(values.scope ?? '') ? values.scope! : `openid ${values.scope ?? ''}`.trim() })
-      : await emulator.mint(options);
-    if (values.json) console.log(JSON.stringify(response, null, 2));
-    else console.log(values['id-token'] ? response.id_token : response.access_token);
-  } catch (err) {
-    if (err instanceof MintError) fail(err.message);
-    throw err;
-  } finally {
-    await emulator.close();
-  }
+  if (values.json) console.log(JSON.stringify(response, null, 2));
+  else console.log(values['id-token'] ? response.id_token : response.access_token);
 }
 
 /** Follows a running emulator's extension logs (server-sent events) until it stops or Ctrl-C. */
