@@ -4,10 +4,11 @@
  * log the running emulator never read, and the exchange answered invalid_grant); a second emulator on the
  * folder is refused with one line; the lock of an emulator killed with SIGKILL does not stop the next start.
  */
-import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEmulator } from '../src/index.js';
+import { StateError, createEmulator } from '../src/index.js';
 import { killAll, runToExit, startChild } from './child-emulator.js';
 import { API, EXAMPLE_CONFIG, TRUSTED, decode, tempDir } from './helpers.js';
 
@@ -115,5 +116,41 @@ describe('two emulators on one state folder', () => {
     await next.stop();
     // A clean stop removes it.
     expect(existsSync(join(p.stateDir, 'emulator.lock'))).toBe(false);
+  });
+});
+
+describe('the lock, in process', () => {
+  const lock = (stateDir: string) => join(stateDir, 'emulator.lock');
+  const holder = (stateDir: string) => JSON.parse(readFileSync(lock(stateDir), 'utf8')) as { pid: number; url?: string };
+
+  it('refuses a second emulator on the folder in the same process, naming the first', async () => {
+    const p = project();
+    const first = await createEmulator({ config: p.config, stateDir: p.stateDir, port: 0 });
+    try {
+      const second = createEmulator({ config: p.config, stateDir: p.stateDir });
+      await expect(second).rejects.toBeInstanceOf(StateError);
+      await expect(second).rejects.toThrow(
+        `Cannot use the state folder ${p.stateDir}: the auth-emulator at ${first.url} (pid ${process.pid}) is using it. Stop it, or use another state folder (--state-dir).`,
+      );
+    } finally {
+      await first.close();
+    }
+    expect(existsSync(lock(p.stateDir))).toBe(false);
+  });
+
+  it('takes over a lock whose process is gone, and one a crashed run with this very pid left', async () => {
+    const p = project();
+    const gone = Number(spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout);
+    const stale = [
+      { pid: gone, started: Date.now() - 60_000, since: 'then', id: 'a', url: 'http://127.0.0.1:1' },
+      // This process's pid, but another start time: a container restarted after a crash often gets its pid back.
+      { pid: process.pid, started: Date.now() - 86_400_000, since: 'then', id: 'b' },
+    ];
+    for (const left of stale) {
+      writeFileSync(lock(p.stateDir), JSON.stringify(left));
+      const emulator = await createEmulator({ config: p.config, stateDir: p.stateDir, port: 0 });
+      expect(holder(p.stateDir)).toMatchObject({ pid: process.pid, url: emulator.url });
+      await emulator.close();
+    }
   });
 });

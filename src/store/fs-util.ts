@@ -28,8 +28,11 @@ export function tempName(file: string, what?: string): string {
   return `${file}.${process.pid}${what ? `.${what}` : ''}.tmp`;
 }
 
-/** Temp files of `file` (see tempName) whose process is gone: a write a crash interrupted. */
-export async function removeStaleTemps(file: string): Promise<void> {
+/**
+ * Temp files of `file` (see tempName) whose process is gone: a write a crash interrupted. Those of this
+ * process's pid too, unless `ownPid` is false: a restarted container often gets the pid its crashed run had.
+ */
+export async function removeStaleTemps(file: string, options: { ownPid?: boolean } = {}): Promise<void> {
   const name = basename(file);
   const entries = await readdir(dirname(file)).catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return [];
@@ -37,8 +40,8 @@ export async function removeStaleTemps(file: string): Promise<void> {
   });
   const stale = entries.filter((entry) => {
     const pid = /^\.(\d+)(?:\.[a-z]+)?\.tmp$/.exec(entry.slice(name.length))?.[1];
-    // Our own pid too: a restarted container often gets the pid its crashed run had.
-    return entry.startsWith(`${name}.`) && pid !== undefined && (Number(pid) === process.pid || !isRunning(Number(pid)));
+    if (pid === undefined || !entry.startsWith(`${name}.`)) return false;
+    return Number(pid) === process.pid ? options.ownPid !== false : !isRunning(Number(pid));
   });
   await Promise.all(stale.map((entry) => rm(join(dirname(file), entry), { force: true })));
 }

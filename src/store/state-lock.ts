@@ -7,13 +7,14 @@
  * The lock is created whole or not at all (written to a temp file, then hard-linked to its name, which fails
  * if the name exists). A lock whose process is gone (kill -9, a crash) is stale and taken over: renamed
  * aside, and put back if what was moved turns out to be another process's fresh lock. A pid can be reused by
- * an unrelated program; the refusal then says which file to delete. A lock naming this process's own pid
- * but not held here is a crashed run's (a restarted container often gets its pid back).
+ * an unrelated program; the refusal then says which file to delete. A lock naming this process's own pid is
+ * this process's (another emulator here, perhaps in another worker thread) only if it also names this
+ * process's start time; otherwise it is a crashed run's (a restarted container often gets its pid back).
  *
  * A holder that does not listen (yet) may be an emulator starting up or a `token` command writing: the
  * acquirer waits for it to listen or leave, up to WAIT_MS, before giving up.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,9 +24,13 @@ import { isRunning, readIfThere, removeStaleTemps, tempName } from './fs-util.js
 export const LOCK_FILE = 'emulator.lock';
 const WAIT_MS = 10_000;
 const POLL_MS = 50;
+/** When this process started (epoch ms), the same in every worker thread of it, to within a few ms. */
+const PROCESS_START = Math.round(Date.now() - process.uptime() * 1000);
 
 export interface LockHolder {
   readonly pid: number;
+  /** When its process started (epoch ms): tells this process from an earlier one with the same pid. */
+  readonly started: number;
   /** Where it listens (its control plane mints tokens); absent until it listens. */
   readonly url?: string;
   readonly since: string;
@@ -45,7 +50,7 @@ export class StateFolderBusy extends StateError {
   }
 }
 
-/** Lock files this process holds (or is taking). */
+/** Lock files this thread holds (or is taking). */
 const held = new Set<string>();
 
 export class StateLock {
@@ -71,13 +76,14 @@ export class StateLock {
     for (;;) {
       if (!held.has(file)) {
         held.add(file);
-        const holder: LockHolder = { pid: process.pid, since: new Date().toISOString(), id: randomUUID() };
+        const holder: LockHolder = { pid: process.pid, started: PROCESS_START, since: new Date().toISOString(), id: randomUUID() };
         const created = await createWhole(file, holder).catch((err: unknown) => {
           held.delete(file);
           return fail(err);
         });
         if (created) {
-          await removeStaleTemps(file).catch(() => {});
+          // Not this process's own: another thread of it may be writing one.
+          await removeStaleTemps(file, { ownPid: false }).catch(() => {});
           return new StateLock(file, holder);
         }
         held.delete(file);
@@ -85,8 +91,8 @@ export class StateLock {
       const text = await readIfThere(file).catch(fail);
       if (text !== undefined) {
         const holder = parseHolder(text);
-        const here = holder?.pid === process.pid && held.has(file);
-        if (!here && (holder === undefined || holder.pid === process.pid || !isRunning(holder.pid))) {
+        const live = holder !== undefined && (holder.pid === process.pid ? Math.abs(holder.started - PROCESS_START) < 2_000 : isRunning(holder.pid));
+        if (!live) {
           await removeStale(file, text).catch(fail);
           continue;
         }
@@ -99,7 +105,7 @@ export class StateLock {
   /** Adds the URL the holder listens at (a `token` command then asks it to mint). */
   async publish(url: string): Promise<void> {
     const holder = { ...this.#holder, url };
-    const tmp = tempName(this.#file);
+    const tmp = tempName(this.#file, letters());
     try {
       await writeFile(tmp, `${JSON.stringify(holder)}\n`, { mode: 0o600 });
       await rename(tmp, this.#file);
@@ -119,7 +125,7 @@ export class StateLock {
 
 /** Creates `file` holding `holder`, whole; false if it exists. */
 async function createWhole(file: string, holder: LockHolder): Promise<boolean> {
-  const tmp = tempName(file);
+  const tmp = tempName(file, letters());
   await writeFile(tmp, `${JSON.stringify(holder)}\n`, { mode: 0o600 });
   try {
     await link(tmp, file);
@@ -134,7 +140,7 @@ async function createWhole(file: string, holder: LockHolder): Promise<boolean> {
 
 /** Removes a stale lock whose text was `stale`, unless another process has replaced it meanwhile. */
 async function removeStale(file: string, stale: string): Promise<void> {
-  const aside = tempName(file, 'stale');
+  const aside = tempName(file, letters());
   try {
     await rename(file, aside);
   } catch (err) {
@@ -146,11 +152,14 @@ async function removeStale(file: string, stale: string): Promise<void> {
   await rm(aside, { force: true });
 }
 
+/** Eight random letters: temp names unique to one attempt (worker threads share the pid). */
+const letters = () => [...randomBytes(8)].map((b) => String.fromCharCode(97 + (b % 26))).join('');
+
 function parseHolder(text: string): LockHolder | undefined {
   try {
     const h = JSON.parse(text) as Partial<LockHolder>;
-    if (typeof h.pid === 'number' && Number.isInteger(h.pid) && h.pid > 0 && typeof h.id === 'string') {
-      return { pid: h.pid, id: h.id, since: String(h.since), ...(typeof h.url === 'string' ? { url: h.url } : {}) };
+    if (typeof h.pid === 'number' && Number.isInteger(h.pid) && h.pid > 0 && typeof h.started === 'number' && typeof h.id === 'string') {
+      return { pid: h.pid, started: h.started, id: h.id, since: String(h.since), ...(typeof h.url === 'string' ? { url: h.url } : {}) };
     }
   } catch {
     // not a lock this version wrote: stale
