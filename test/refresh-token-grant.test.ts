@@ -101,6 +101,37 @@ describe('refresh token grant', () => {
     await t.http.post('/oauth/token').send({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: spa.body.refresh_token }).expect(200);
   });
 
+  it('counts a rotation as no new active token: at 200, exchanging one revokes none of the others', async () => {
+    const rotor = { client_id: 'rotor', client_secret: 'rotor-secret' };
+    const r = await startEmulator({
+      config: {
+        tenants: [
+          {
+            name: 'dev',
+            default_directory: 'db',
+            apis: [{ identifier: API, scopes: ['read:sample'], allow_offline_access: true }],
+            clients: [{ ...rotor, app_type: 'non_interactive', grant_types: ['password', 'refresh_token'], refresh_token: { rotation_type: 'rotating' } }],
+            connections: [{ name: 'db', users: [{ email: 'user@example.com', password: 'pwd' }] }],
+          },
+        ],
+      },
+    });
+    try {
+      const tokens: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const res = await r.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...rotor });
+        tokens.push(res.body.refresh_token as string);
+      }
+      const use = (refresh_token: string) => r.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token, ...rotor });
+      // The newest is exchanged: its successor takes its place among the 200; the oldest stays.
+      const successor = (await use(tokens[199]!).expect(200)).body.refresh_token as string;
+      await use(tokens[0]!).expect(200);
+      await use(successor).expect(200);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('survives a restart when state is persisted: issued, revoked and rotated tokens, in a log rewritten at start', async () => {
     const dir = tempDir();
     const stateDir = join(dir, 'state');
@@ -119,8 +150,8 @@ describe('refresh token grant', () => {
     const second = (await use(a, ROTOR, first).expect(200)).body.refresh_token as string;
     await a.close();
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    // Two issued, one revoked; one issued, then exchanged: its successor issued and it consumed.
-    expect(readFileSync(file, 'utf8').trim().split('\n').map((line) => Object.keys(JSON.parse(line) as object)[0])).toEqual(['set', 'set', 'delete', 'set', 'set', 'consume']);
+    // Two issued, one revoked; one issued, then exchanged: consumed, and its successor issued.
+    expect(readFileSync(file, 'utf8').trim().split('\n').map((line) => Object.keys(JSON.parse(line) as object)[0])).toEqual(['set', 'set', 'delete', 'set', 'consume', 'set']);
     expect(readFileSync(file, 'utf8')).not.toContain(kept.slice(3));
 
     const b = await startEmulator({ config, stateDir });

@@ -73,23 +73,26 @@ export class RefreshTokens {
   }
 
   /**
-   * Exchanges a rotating token for a successor in its family. The successor is recorded, then the token
-   * consumed, in one go: of two concurrent exchanges of one token, one consumes it and the other, finding it
-   * consumed (or gone), revokes the family, the first one's successor included, whatever order their
-   * promises resolve in (the delete is made after both records). A token whose user was deleted is
-   * consumed but gets no successor.
+   * Exchanges a rotating token for a successor in its family: the token is consumed and the successor
+   * recorded in one go (both calls made before either resolves, the consume first, so that the token no
+   * longer counts among the 200 when its successor joins them). Of two concurrent exchanges of one token,
+   * one consumes it; the other, finding it consumed (or gone), revokes the family, the first one's successor
+   * included, whatever order their promises resolve in (its delete is made after both records). A token
+   * whose user was deleted gets no successor.
    */
   async rotate(token: string, successor: Omit<RefreshRecord, 'rotatedAt' | 'userDeletedAt'>): Promise<Rotation> {
+    const id = hash(token);
     const next = `v1.${randomPart()}`;
     const nextId = hash(next);
-    const [, previous] = await Promise.all([this.#put(nextId, successor), this.#store.consume<Stored>(KIND, hash(token))]);
+    const [previous] = await Promise.all([this.#store.consume<Stored>(KIND, id), this.#put(nextId, successor)]);
+    const deleted = previous === undefined ? (await this.#store.get<Stored>(KIND, id))?.value.userDeletedAt !== undefined : previous.value.userDeletedAt !== undefined;
+    if (deleted) {
+      await this.#store.delete(KIND, nextId);
+      return { refused: 'user-deleted' };
+    }
     if (previous === undefined) {
       await this.revokeFamily(successor.family);
       return { refused: 'reused' };
-    }
-    if (previous.value.userDeletedAt !== undefined) {
-      await this.#store.delete(KIND, nextId);
-      return { refused: 'user-deleted' };
     }
     return { issued: next };
   }
