@@ -3,11 +3,13 @@
  * outlive reloads and, in a state folder, restarts. Only a SHA-256 of each token is kept (the entry's id), so
  * the store leaks nothing usable.
  *
- * Each token belongs to three groups: its rotation family (every token rotated from the same login; reuse
- * revokes them all), its user (a delete marks them all), and, while not used, the active tokens of its user
- * and application: Auth0 keeps at most 200, revoking the oldest when a new one is issued (reference, "Refresh
- * token issuance rules"). A rotating token that is exchanged is consumed, not deleted: presenting it again is
- * a reuse. An expiring token's entry expires with it (a family shares its first token's expiry).
+ * Each token belongs to its user's group (a delete marks them all) and, while not used, to the active tokens
+ * of its user and application: Auth0 keeps at most 200, revoking the oldest when a new one is issued
+ * (reference, "Refresh token issuance rules"). A rotation family (every token rotated from one login; a reuse
+ * revokes them all) is named by its first token's id, and its other tokens make up the group of that name:
+ * a token that is never rotated, the usual case, costs no group of its own. A rotating token that is
+ * exchanged is consumed, not deleted: presenting it again is a reuse. An expiring token's entry expires with
+ * it (a family shares its first token's expiry).
  */
 import { hash as digest, randomFillSync } from 'node:crypto';
 import type { Store } from './store.js';
@@ -49,7 +51,8 @@ type Stored = Omit<RefreshRecord, 'rotatedAt'>;
 const hash = (token: string) => digest('sha256', token, 'base64url');
 const familyGroup = (family: string) => `refresh-family:${family}`;
 const userGroup = (tenant: string, userId: string) => `user:${tenant}/${userId}`;
-const activeGroup = (r: Stored) => `refresh-active:${r.tenant}/${r.clientId}\u0000${r.userId}`;
+// Tenant names have no `/`, user_ids no white space: the names cannot run into each other.
+const activeGroup = (r: Stored) => `refresh-active:${r.tenant}/${r.userId} ${r.clientId}`;
 
 export class RefreshTokens {
   readonly #store: Store;
@@ -102,9 +105,9 @@ export class RefreshTokens {
     return this.#store.delete(KIND, hash(token));
   }
 
-  /** Revokes every token of a rotation family (reuse detection). */
+  /** Revokes every token of a rotation family (reuse detection): the first, and the group of the others. */
   async revokeFamily(family: string): Promise<void> {
-    await this.#store.deleteGroup(familyGroup(family));
+    await Promise.all([this.#store.delete(KIND, family), this.#store.deleteGroup(familyGroup(family))]);
   }
 
   /**
@@ -134,9 +137,10 @@ export class RefreshTokens {
   }
 
   #put(id: string, record: Stored): Promise<void> {
+    const user = userGroup(record.tenant, record.userId);
     return this.#store.set(KIND, id, record, {
       expiresAt: record.expiresAt,
-      groups: [familyGroup(record.family), userGroup(record.tenant, record.userId)],
+      groups: record.family === id ? [user] : [user, familyGroup(record.family)],
       // A deleted user's token (restored from an earlier version's file) is not active.
       limit: record.userDeletedAt === undefined ? { group: activeGroup(record), max: MAX_ACTIVE_PER_USER_AND_CLIENT } : undefined,
     });
