@@ -41,7 +41,8 @@ export interface EmulatorOptions {
   config?: string | ConfigInput;
   /**
    * Where signing keys and refresh tokens are kept. Default: `.auth-emulator/` beside a config file; memory
-   * only for a config object or the built-in demo. `false` forces memory only.
+   * only for a config object or the built-in demo. `false` forces memory only. One emulator at a time uses a
+   * folder: another one there makes create() fail with a StateError naming it.
    */
   stateDir?: string | false;
   /** Listen on this port at once (0 picks a free one). Without it nothing listens until `listen()`. */
@@ -511,8 +512,11 @@ export class Emulator {
     this.#servers = [];
     this.#url = undefined;
     await closeServers(servers);
-    await Promise.all([this.#sandbox.close(), this.#store.close()]);
-    await this.#lock?.release();
+    try {
+      await Promise.all([this.#sandbox.close(), this.#store.close()]);
+    } finally {
+      await this.#lock?.release();
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
