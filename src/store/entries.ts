@@ -133,7 +133,7 @@ export class Entries {
     this.#size = 0;
   }
 
-  /** Every entry not expired, in no particular order across kinds (consumed entries after the others of their group). */
+  /** Every entry not expired: kind by kind, each kind's in the order they were last set (a limit group's order). */
   *live(): Generator<Entry> {
     for (const byId of this.#kinds.values()) for (const entry of byId.values()) if (!this.#expired(entry)) yield entry;
   }

@@ -71,7 +71,7 @@ export interface SetOptions {
   readonly expiresAt?: number | undefined;
   /** Groups the entry belongs to until it is deleted (any kind may share a group). */
   readonly groups?: readonly string[];
-  /** A group the entry counts in until it is consumed: past `max` entries, the oldest are deleted. */
+  /** A group of entries of one kind that the entry counts in until it is consumed: past `max`, the oldest are deleted. */
   readonly limit?: { readonly group: string; readonly max: number };
   /** Replace the entry only if it is there (and not expired): a set never brings back an entry deleted meanwhile. */
   readonly ifPresent?: boolean;
