@@ -67,6 +67,19 @@ describe('the token command and a running emulator on one state folder', () => {
     expect((await redeem(server.url, (JSON.parse(minted.output) as { refresh_token: string }).refresh_token)).status).toBe(200);
   });
 
+  // Found with this test's neighbour in config-hazards-init.test.ts: closing waited for the extension worker's
+  // exit without holding the event loop open, so the command often ended with exit code 13 (a top-level await
+  // that never settled), printing nothing and leaving its lock behind.
+  it('exits 0, every time, with a config whose rule starts an extension worker', async () => {
+    const dir = realpathSync(tempDir('auth-emulator-lock-'));
+    expect((await runToExit(['init'], dir)).code).toBe(0);
+    for (let i = 0; i < 5; i++) {
+      const run = await runToExit(['token', '--client', 'trusted-app', '--audience', API], dir);
+      expect(run.code, run.output).toBe(0);
+      expect(existsSync(join(dir, '.auth-emulator', 'emulator.lock'))).toBe(false);
+    }
+  });
+
   it('says why when the folder is held by an emulator that does not listen', { timeout: 30_000 }, async () => {
     const p = project();
     const holder = await createEmulator({ config: p.config, stateDir: p.stateDir });
