@@ -349,7 +349,7 @@ export async function run(options = {}) {
     const emulatorMemory = memoryOf(emulator.pid);
     const openidMemory = memoryOf(openidEmulator.pid);
     const openidSamples = samples.get('emulator.passwordOpenid') ?? [];
-    const refreshTokens = countRefreshTokens(join(openidDir, '.auth-emulator', 'refresh-tokens.jsonl'));
+    const refreshTokens = countRefreshTokens(join(openidDir, '.auth-emulator', 'store.jsonl'));
     /** @param {string} id */
     const get = (id) => results.find((r) => r.id === id);
     /** @param {string} id @param {string} key */
@@ -392,7 +392,7 @@ export async function run(options = {}) {
     notes.unshift(
       `signing ceiling: ${fmtInt(ceiling.sigsPerSecond)} RS256 signatures/s (${ceiling.inFlight} in flight, node:crypto async sign, libuv threadpool ${ceiling.threadpool}, ${ceiling.cores} cores; sweep ${Object.entries(ceiling.sweep).map(([n, v]) => `${n}:${fmtInt(v)}`).join(' ')})`,
       `emulator process: peak RSS ${fmtMB(emulatorMemory.hwmMB)} MB over the whole run (VmHWM), ${fmtMB(emulatorMemory.rssMB)} MB at the end`,
-      `the openid password row runs on an emulator process of its own (peak RSS ${fmtMB(openidMemory.hwmMB)} MB): each answer issues a refresh token (the store keeps the newest 200 per user and application, as Auth0 does); req/s by measurement ${openidSamples.map((m) => fmtInt(m.rps)).join(' → ')}, loop µs/req ${openidSamples.map((m) => fmtInt(m.mainCpuUs)).join(' → ')}, with ${refreshTokens.count === null ? '?' : fmtInt(refreshTokens.count)} live refresh tokens (${refreshTokens.bytes === null ? '?' : (refreshTokens.bytes / 2 ** 20).toFixed(2)} MB refresh-tokens.jsonl) at the end`,
+      `the openid password row runs on an emulator process of its own (peak RSS ${fmtMB(openidMemory.hwmMB)} MB): each answer issues a refresh token (the store keeps the newest 200 per user and application, as Auth0 does); req/s by measurement ${openidSamples.map((m) => fmtInt(m.rps)).join(' → ')}, loop µs/req ${openidSamples.map((m) => fmtInt(m.mainCpuUs)).join(' → ')}, with ${refreshTokens.count === null ? '?' : fmtInt(refreshTokens.count)} live refresh tokens (${refreshTokens.bytes === null ? '?' : (refreshTokens.bytes / 2 ** 20).toFixed(2)} MB store.jsonl) at the end`,
       `req/s = 2xx answers per second; p50/p99 from every response time; figures in every round are medians of ${o.rounds} rounds of ${o.seconds} s, the others one run of ${o.seconds} s; ${o.warmupSeconds} s warm-up per request kind`,
       '"loop µs/req": the server\'s main-thread (event loop) CPU time per answer; "CPU µs/req": all its threads (with the libuv pool that signs) and its extension worker processes; from /proc, 10 ms ticks',
       '"vs ceiling": token rows ÷ (signatures/s ÷ JWTs per answer); JWKS, discovery and /userinfo rows ÷ bare koa. "vs reference" and peer columns: ratio of req/s on the same request (median of per-round ratios)',
@@ -456,21 +456,23 @@ export async function run(options = {}) {
 }
 
 /**
- * How many refresh tokens an emulator's state file holds, and its size.
+ * How many refresh tokens an emulator's state file (src/store/file-store.ts) holds, and its size.
  * @param {string} file
  * @returns {{ count: number | null, bytes: number | null }}
  */
 function countRefreshTokens(file) {
   try {
     const text = readFileSync(file, 'utf8');
-    /** @type {Set<string>} */
-    const live = new Set();
+    /** @type {Map<string, string[]>} live refresh tokens, with their groups */
+    const live = new Map();
     for (const line of text.split('\n')) {
       if (!line) continue;
       const change = JSON.parse(line);
-      if (change.put) live.add(change.put);
-      else if (change.del) live.delete(change.del);
-      else if (change.clear) live.clear();
+      if (change.set === 'RefreshToken') live.set(change.id, change.groups ?? []);
+      else if (change.delete === 'RefreshToken') live.delete(change.id);
+      else if (change.deleteGroup) {
+        for (const [id, groups] of live) if (groups.includes(change.deleteGroup)) live.delete(id);
+      } else if (change.clear) live.clear();
     }
     return { count: live.size, bytes: Buffer.byteLength(text) };
   } catch {

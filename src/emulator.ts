@@ -1,5 +1,5 @@
 /**
- * The emulator: owns the config snapshot, the runtime state (keys, refresh tokens) and the koa app.
+ * The emulator: owns the config snapshot, the runtime state (keys, the state store) and the koa app.
  * The CLI is a thin shell over this; tests drive `callback()` with supertest and no port.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
@@ -17,10 +17,13 @@ import { createHandler } from './http/app.js';
 import type { RequestLogEntry } from './http/request-log.js';
 import { isControlPath } from './http/control-path.js';
 import { urlFor } from './http/routes.js';
-import { buildSnapshot, type Snapshot } from './model/snapshot.js';
+import { buildSnapshot, issuerAt, type Snapshot } from './model/snapshot.js';
 import type { Tenant } from './model/tenant.js';
 import { Sandbox, type ExtensionLogEntry } from './extensions/sandbox.js';
-import { RefreshTokenStore } from './state/refresh-tokens.js';
+import { MemoryStore } from './store/memory-store.js';
+import { RefreshTokens } from './store/refresh-tokens.js';
+import type { StateLock } from './store/state-lock.js';
+import type { Store } from './store/store.js';
 import { Clock } from './state/clock.js';
 import { mintTokens, MintError, type MintOptions } from './grants/mint.js';
 import type { TokenResponse } from './grants/types.js';
@@ -38,7 +41,8 @@ export interface EmulatorOptions {
   config?: string | ConfigInput;
   /**
    * Where signing keys and refresh tokens are kept. Default: `.auth-emulator/` beside a config file; memory
-   * only for a config object or the built-in demo. `false` forces memory only.
+   * only for a config object or the built-in demo. `false` forces memory only. One emulator at a time uses a
+   * folder: another one there makes create() fail with a StateError naming it.
    */
   stateDir?: string | false;
   /** Listen on this port at once (0 picks a free one). Without it nothing listens until `listen()`. */
@@ -102,7 +106,10 @@ const DEFAULT_HOST = '127.0.0.1';
 
 export class Emulator {
   readonly #keyStore: KeyStore;
-  readonly #refreshTokens: RefreshTokenStore;
+  readonly #store: Store;
+  readonly #refreshTokens: RefreshTokens;
+  /** The state folder's lock, when there is one. */
+  readonly #lock: StateLock | undefined;
   readonly #clock: Clock;
   /** Signing keys by tenant name (effective tenants are rebuilt on every runtime change). */
   readonly #keys = new Map<string, TenantKey>();
@@ -132,12 +139,14 @@ export class Emulator {
   #reloading: Promise<ReloadEvent> | undefined;
   #reloadAgain = false;
 
-  private constructor(snapshot: Snapshot, keyStore: KeyStore, refreshTokens: RefreshTokenStore, options: EmulatorOptions) {
+  private constructor(snapshot: Snapshot, keyStore: KeyStore, state: { store: Store; refreshTokens: RefreshTokens; lock?: StateLock }, clock: Clock, options: EmulatorOptions) {
     this.#configSnapshot = snapshot;
     this.#snapshot = snapshot;
     this.#keyStore = keyStore;
-    this.#refreshTokens = refreshTokens;
-    this.#clock = new Clock(options.clock);
+    this.#store = state.store;
+    this.#refreshTokens = state.refreshTokens;
+    this.#lock = state.lock;
+    this.#clock = clock;
     this.#host = options.host;
     this.#baseUrl = options.baseUrl?.replace(/\/+$/, '');
     this.#source = options.config;
@@ -169,8 +178,11 @@ export class Emulator {
     const { loaded, file } = await readConfig(options.config);
     const stateDir = options.stateDir === false ? undefined : options.stateDir ?? (file && file !== DEMO_CONFIG_FILE ? join(dirname(file), '.auth-emulator') : undefined);
     const keyStore = new KeyStore(stateDir);
-    const refreshTokens = await RefreshTokenStore.open(stateDir ? join(stateDir, 'refresh-tokens.jsonl') : undefined);
-    const emulator = new Emulator(buildSnapshot(loaded, file), keyStore, refreshTokens, options);
+    const clock = new Clock(options.clock);
+    const now = () => clock.now();
+    // The file store's code loads only for a state folder.
+    const state = stateDir ? await (await import('./store/state-folder.js')).openStateFolder(stateDir, now) : memoryState(now);
+    const emulator = new Emulator(buildSnapshot(loaded, file), keyStore, state, clock, options);
     try {
       await emulator.#start(options);
     } catch (err) {
@@ -213,7 +225,7 @@ export class Emulator {
     const base = this.#url ?? this.#baseUrl ?? `http://${hostForUrl(this.#host ?? DEFAULT_HOST)}:4400`;
     const out: Record<string, TenantInfo> = {};
     for (const tenant of this.#snapshot.tenants.values()) {
-      const issuer = tenant.issuer ?? (tenant === this.#snapshot.rootTenant ? `${base}/` : `${base}/${tenant.name}/`);
+      const issuer = issuerAt(this.#snapshot, tenant, base);
       out[tenant.name] = {
         name: tenant.name,
         issuer,
@@ -342,7 +354,7 @@ export class Emulator {
     this.#changes.reset();
     this.#users.reset();
     this.#userinfoClaims.clear();
-    const cleared = this.#refreshTokens.clear();
+    const cleared = this.#store.clear();
     this.#journal.clear();
     this.#clock.reset();
     this.#changed();
@@ -433,6 +445,8 @@ export class Emulator {
       }
       this.#servers = servers;
       this.#url = `http://${hostForUrl(address)}:${bound}`;
+      // A `token` command on the same state folder mints through this URL.
+      await this.#lock?.publish(this.#url);
       return this.#url;
     }
   }
@@ -497,7 +511,11 @@ export class Emulator {
     this.#servers = [];
     this.#url = undefined;
     await closeServers(servers);
-    await Promise.all([this.#sandbox.close(), this.#refreshTokens.close()]);
+    try {
+      await Promise.all([this.#sandbox.close(), this.#store.close()]);
+    } finally {
+      await this.#lock?.release();
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -525,6 +543,11 @@ export class Emulator {
       }),
     );
   }
+}
+
+function memoryState(now: () => number): { store: Store; refreshTokens: RefreshTokens } {
+  const store = new MemoryStore(now);
+  return { store, refreshTokens: new RefreshTokens(store) };
 }
 
 function extensionScripts(tenant: Tenant) {

@@ -698,7 +698,7 @@ describe('state across restarts', () => {
     expect(statSync(pem).mode & 0o777).toBe(0o600);
     expect(statSync(join(dir, '.auth-emulator', 'keys')).mode & 0o777).toBe(0o700);
     expect(readFileSync(pem, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
-    const refreshFile = join(dir, '.auth-emulator', 'refresh-tokens.jsonl');
+    const refreshFile = join(dir, '.auth-emulator', 'store.jsonl');
     expect(existsSync(refreshFile)).toBe(true);
     expect(statSync(refreshFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(refreshFile, 'utf8')).not.toContain(tokens.refresh_token);

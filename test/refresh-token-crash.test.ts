@@ -62,7 +62,7 @@ describe('refresh tokens under load, killed with SIGKILL at random moments', () 
     const stateDir = join(dir, 'state');
     mkdirSync(stateDir);
     const config = writeRefreshConfig(dir, USERS);
-    const log = join(stateDir, 'refresh-tokens.jsonl');
+    const log = join(stateDir, 'store.jsonl');
 
     // What the clients were told, and is still followed.
     let steady: string[] = [];
@@ -225,8 +225,8 @@ describe('refresh tokens under load, killed with SIGKILL at random moments', () 
       readable(round);
 
       child = await startChild(config, stateDir);
-      // Nothing but the log and the keys: a rewrite cut short leaves no temp file behind after a start.
-      expect(readdirSync(stateDir).sort()).toEqual(['keys', 'refresh-tokens.jsonl']);
+      // Nothing but the lock, the log and the keys: a rewrite cut short leaves no temp file behind after a start.
+      expect(readdirSync(stateDir).sort()).toEqual(['emulator.lock', 'keys', 'store.jsonl']);
       await check(child.url, round);
     }
     await child.kill();

@@ -89,7 +89,7 @@ describe('a write to the state folder that fails', () => {
   // with EFBIG (node ignores SIGXFSZ), as it would with ENOSPC on a full disk.
   it.skipIf(!hasPrlimit)('is answered 500 and not acknowledged; once writes work again, the next change rewrites the log', async () => {
     const { file, stateDir } = folder();
-    const log = join(stateDir, 'refresh-tokens.jsonl');
+    const log = join(stateDir, 'store.jsonl');
     const a = await startChild(file, stateDir, { quiet: false });
     const before = await issued(a.url, STEADY);
     // Room for a third of a line more: the next append writes part of its line, then fails.
@@ -105,7 +105,7 @@ describe('a write to the state folder that fails', () => {
     expect(lines.pop()).toBe('');
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     // The log line says why; the client and the output never see a stack.
-    expect(a.output()).toMatch(/POST \/oauth\/token dev password steady 500 .*server_error \(Cannot write the refresh-token log .*refresh-tokens\.jsonl: EFBIG\)/);
+    expect(a.output()).toMatch(/POST \/oauth\/token dev password steady 500 .*server_error \(Cannot write the state log .*store\.jsonl: EFBIG\)/);
     expect(a.output()).not.toMatch(/\n\s+at /);
     await a.kill();
 
@@ -118,7 +118,7 @@ describe('a write to the state folder that fails', () => {
 describe('the state folder changed behind the emulator’s back', () => {
   it('a log deleted while running is written again whole at the next change', async () => {
     const { file, stateDir } = folder();
-    const log = join(stateDir, 'refresh-tokens.jsonl');
+    const log = join(stateDir, 'store.jsonl');
     const a = await startEmulator({ config: file, stateDir });
     const send = (body: Record<string, string>) => a.http.post('/oauth/token').send(body);
     const first = (await send({ grant_type: 'password', username: userEmail(0), password: PASSWORD, audience: API, scope: 'offline_access', ...STEADY }).expect(200)).body.refresh_token as string;
@@ -136,9 +136,9 @@ describe('the state folder changed behind the emulator’s back', () => {
     const { file, stateDir } = folder();
     // The pid of a process that has exited: its rewrite can never finish.
     const gone = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
-    writeFileSync(join(stateDir, `refresh-tokens.jsonl.${gone}.tmp`), '{"put":');
+    writeFileSync(join(stateDir, `store.jsonl.${gone}.tmp`), '{"set":');
     const a = await startEmulator({ config: file, stateDir });
-    expect(readdirSync(stateDir).sort()).toEqual(['keys', 'refresh-tokens.jsonl']);
+    expect(readdirSync(stateDir).sort()).toEqual(['emulator.lock', 'keys', 'store.jsonl']);
     await a.close();
   });
 });

@@ -101,10 +101,41 @@ describe('refresh token grant', () => {
     await t.http.post('/oauth/token').send({ grant_type: 'refresh_token', client_id: 'spa', refresh_token: spa.body.refresh_token }).expect(200);
   });
 
+  it('counts a rotation as no new active token: at 200, exchanging one revokes none of the others', async () => {
+    const rotor = { client_id: 'rotor', client_secret: 'rotor-secret' };
+    const r = await startEmulator({
+      config: {
+        tenants: [
+          {
+            name: 'dev',
+            default_directory: 'db',
+            apis: [{ identifier: API, scopes: ['read:sample'], allow_offline_access: true }],
+            clients: [{ ...rotor, app_type: 'non_interactive', grant_types: ['password', 'refresh_token'], refresh_token: { rotation_type: 'rotating' } }],
+            connections: [{ name: 'db', users: [{ email: 'user@example.com', password: 'pwd' }] }],
+          },
+        ],
+      },
+    });
+    try {
+      const tokens: string[] = [];
+      for (let i = 0; i < 200; i++) {
+        const res = await r.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...rotor });
+        tokens.push(res.body.refresh_token as string);
+      }
+      const use = (refresh_token: string) => r.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token, ...rotor });
+      // The newest is exchanged: its successor takes its place among the 200; the oldest stays.
+      const successor = (await use(tokens[199]!).expect(200)).body.refresh_token as string;
+      await use(tokens[0]!).expect(200);
+      await use(successor).expect(200);
+    } finally {
+      await r.close();
+    }
+  });
+
   it('survives a restart when state is persisted: issued, revoked and rotated tokens, in a log rewritten at start', async () => {
     const dir = tempDir();
     const stateDir = join(dir, 'state');
-    const file = join(stateDir, 'refresh-tokens.jsonl');
+    const file = join(stateDir, 'store.jsonl');
     const config = writeRefreshConfig(dir);
     const send = (e: TestEmulator, body: Record<string, string>) => e.http.post('/oauth/token').send({ audience: CHILD_API, ...body });
     const passwordLogin = (e: TestEmulator, client: typeof STEADY | typeof ROTOR) =>
@@ -119,8 +150,8 @@ describe('refresh token grant', () => {
     const second = (await use(a, ROTOR, first).expect(200)).body.refresh_token as string;
     await a.close();
     expect(statSync(file).mode & 0o777).toBe(0o600);
-    // Two issued, one revoked; one issued, then marked rotated when exchanged for a new one.
-    expect(readFileSync(file, 'utf8').trim().split('\n').map((line) => Object.keys(JSON.parse(line) as object)[0])).toEqual(['put', 'put', 'del', 'put', 'put', 'put']);
+    // Two issued, one revoked; one issued, then exchanged: consumed, and its successor issued.
+    expect(readFileSync(file, 'utf8').trim().split('\n').map((line) => Object.keys(JSON.parse(line) as object)[0])).toEqual(['set', 'set', 'delete', 'set', 'consume', 'set']);
     expect(readFileSync(file, 'utf8')).not.toContain(kept.slice(3));
 
     const b = await startEmulator({ config, stateDir });
@@ -142,14 +173,14 @@ describe('refresh token grant', () => {
 
   it('starts on a damaged log: lines of the wrong shape are skipped, a last line without its newline is kept', async () => {
     const stateDir = tempDir();
-    const file = join(stateDir, 'refresh-tokens.jsonl');
+    const file = join(stateDir, 'store.jsonl');
     const a = await startEmulator({ stateDir });
     const token = (
       await a.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...TRUSTED }).expect(200)
     ).body.refresh_token as string;
     await a.close();
     const good = readFileSync(file, 'utf8').trim();
-    writeFileSync(file, `null\n{"put":"x"}\n{"del":5}\n[1]\n{"put":\n${good}`);
+    writeFileSync(file, `null\n{"set":"x"}\n{"delete":5}\n{"set":"RefreshToken","id":"y","value":{},"groups":"g"}\n[1]\n{"set":\n${good}`);
     const b = await startEmulator({ stateDir });
     try {
       await b.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: token, ...TRUSTED }).expect(200);
@@ -167,17 +198,62 @@ describe('refresh token grant', () => {
       await a.http.post('/oauth/token').send({ grant_type: 'password', username: 'user@example.com', password: 'pwd', audience: API, scope: 'offline_access', ...TRUSTED }).expect(200)
     ).body.refresh_token as string;
     await a.close();
-    const [line] = readFileSync(join(stateDir, 'refresh-tokens.jsonl'), 'utf8').trim().split('\n');
-    const { put, record } = JSON.parse(line!) as { put: string; record: unknown };
+    const [line] = readFileSync(join(stateDir, 'store.jsonl'), 'utf8').trim().split('\n');
+    const { id: put, value: record } = JSON.parse(line!) as { id: string; value: unknown };
     writeFileSync(join(stateDir, 'refresh-tokens.json'), JSON.stringify({ version: 1, tokens: { [put]: record } }));
-    rmSync(join(stateDir, 'refresh-tokens.jsonl'));
+    rmSync(join(stateDir, 'store.jsonl'));
 
     const b = await startEmulator({ stateDir });
     try {
       await b.http.post('/oauth/token').send({ grant_type: 'refresh_token', refresh_token: token, ...TRUSTED }).expect(200);
       await b.emulator.close();
       expect(existsSync(join(stateDir, 'refresh-tokens.json'))).toBe(false);
-      expect(readFileSync(join(stateDir, 'refresh-tokens.jsonl'), 'utf8')).toContain(put);
+      expect(readFileSync(join(stateDir, 'store.jsonl'), 'utf8')).toContain(put);
+    } finally {
+      await b.close();
+    }
+  });
+});
+
+describe('the refresh-token log of the previous version (refresh-tokens.jsonl)', () => {
+  it('is read once into the store, then removed: live, revoked and rotated tokens are as they were', async () => {
+    const dir = tempDir();
+    const stateDir = join(dir, 'state');
+    const config = writeRefreshConfig(dir);
+    const send = (e: TestEmulator, body: Record<string, string>) => e.http.post('/oauth/token').send({ audience: CHILD_API, ...body });
+    const passwordLogin = (e: TestEmulator, client: typeof STEADY | typeof ROTOR) =>
+      send(e, { grant_type: 'password', username: userEmail(0), password: PASSWORD, scope: 'offline_access', ...client }).expect(200);
+    const use = (e: TestEmulator, client: typeof STEADY | typeof ROTOR, refresh_token: string) => send(e, { grant_type: 'refresh_token', refresh_token, ...client });
+
+    const a = await startEmulator({ config, stateDir });
+    const kept = (await passwordLogin(a, STEADY)).body.refresh_token as string;
+    const revoked = (await passwordLogin(a, STEADY)).body.refresh_token as string;
+    await a.http.post('/oauth/revoke').send({ token: revoked, ...STEADY }).expect(200);
+    const first = (await passwordLogin(a, ROTOR)).body.refresh_token as string;
+    const second = (await use(a, ROTOR, first).expect(200)).body.refresh_token as string;
+    await a.close();
+
+    // The same changes as that version wrote them: {put, record} (a rotated token again, with rotatedAt), {del}.
+    const records = new Map<string, Record<string, unknown>>();
+    const old = readFileSync(join(stateDir, 'store.jsonl'), 'utf8').trim().split('\n').map((line) => {
+      const change = JSON.parse(line) as { set?: string; consume?: string; delete?: string; id: string; value?: Record<string, unknown>; at?: number };
+      if (change.set) records.set(change.id, change.value!);
+      if (change.consume) return { put: change.id, record: { ...records.get(change.id), rotatedAt: change.at } };
+      return change.delete ? { del: change.id } : { put: change.id, record: change.value };
+    });
+    expect(old.map((change) => Object.keys(change)[0])).toEqual(['put', 'put', 'del', 'put', 'put', 'put']);
+    writeFileSync(join(stateDir, 'refresh-tokens.jsonl'), old.map((change) => `${JSON.stringify(change)}\n`).join(''));
+    rmSync(join(stateDir, 'store.jsonl'));
+
+    const b = await startEmulator({ config, stateDir });
+    try {
+      expect(existsSync(join(stateDir, 'refresh-tokens.jsonl'))).toBe(false);
+      await use(b, STEADY, kept).expect(200);
+      expect((await use(b, STEADY, revoked).expect(403)).body).toEqual(INVALID);
+      // The rotation came along: the successor works, the exchanged token is a reuse, which revokes the family.
+      const third = (await use(b, ROTOR, second).expect(200)).body.refresh_token as string;
+      expect((await use(b, ROTOR, first).expect(403)).body).toEqual(INVALID);
+      expect((await use(b, ROTOR, third).expect(403)).body).toEqual(INVALID);
     } finally {
       await b.close();
     }

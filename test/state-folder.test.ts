@@ -23,7 +23,12 @@ const start = (dir: string, ...args: string[]) => runToExit(['--port', '0', '--n
 describe('a damaged state folder stops start-up with one line and exit code 1', () => {
   it.each([
     {
-      what: 'refresh-tokens.jsonl is a folder',
+      what: 'store.jsonl is a folder',
+      damage: (dir: string) => mkdirSync(join(dir, '.auth-emulator', 'store.jsonl'), { recursive: true }),
+      line: (dir: string) => `Cannot use the state folder ${dir}/.auth-emulator: ${dir}/.auth-emulator/store.jsonl is a folder, not a file.`,
+    },
+    {
+      what: 'refresh-tokens.jsonl (of an earlier version) is a folder',
       damage: (dir: string) => mkdirSync(join(dir, '.auth-emulator', 'refresh-tokens.jsonl'), { recursive: true }),
       line: (dir: string) => `Cannot use the state folder ${dir}/.auth-emulator: ${dir}/.auth-emulator/refresh-tokens.jsonl is a folder, not a file.`,
     },

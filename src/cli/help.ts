@@ -15,7 +15,9 @@ Usage
   auth-emulator token --client C [--tenant T] [--user U] [--audience A] [--scope S] [--id-token]
                       [--expires-in SECONDS] [--issuer URL] [--json]
                                       print a signed token from the tenant's kept key, no server needed
-                                      (--port/--host name the emulator; default 127.0.0.1:4400)
+                                      (--port/--host name the emulator; default 127.0.0.1:4400); an
+                                      emulator running on the state folder mints it (refresh tokens
+                                      then live there)
   auth-emulator help                  this help
 
 Options

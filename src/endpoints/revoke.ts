@@ -7,11 +7,11 @@ import { authenticateClient, CLIENT_CREDENTIAL_PARAMETERS, findClient, readClien
 import { OAuthError } from '../oauth/errors.js';
 import { requireParams, type Params } from '../oauth/params.js';
 import type { Tenant } from '../model/tenant.js';
-import type { RefreshTokenStore } from '../state/refresh-tokens.js';
+import type { RefreshTokens } from '../store/refresh-tokens.js';
 
 export const REVOKE_PARAMETERS = ['token', ...CLIENT_CREDENTIAL_PARAMETERS] as const;
 
-export async function revoke(tenant: Tenant, refreshTokens: RefreshTokenStore, params: Params, authorization: string | undefined): Promise<{ clientId: string }> {
+export async function revoke(tenant: Tenant, refreshTokens: RefreshTokens, params: Params, authorization: string | undefined): Promise<{ clientId: string }> {
   const credentials = readClientCredentials(params, authorization);
   let clientId: string;
   try {
@@ -25,7 +25,7 @@ export async function revoke(tenant: Tenant, refreshTokens: RefreshTokenStore, p
     throw err;
   }
   const { token } = requireParams(params, 'token');
-  const record = refreshTokens.find(token);
+  const record = await refreshTokens.find(token);
   // The 200 says "revoked": it goes out once the revocation is in the state file (also when the token was
   // unknown because another request's revocation of it is still being written).
   if (!record || (record.tenant === tenant.name && record.clientId === clientId)) await refreshTokens.revoke(token);

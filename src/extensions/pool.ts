@@ -252,8 +252,8 @@ export class SandboxPool {
       for (const pending of [...w.jobs.values()]) this.#settle(pending).reject(closed);
       const exited = new Promise((r) => (w.child.exitCode !== null || w.child.signalCode !== null ? r(undefined) : w.child.once('exit', r)));
       this.#remove(w);
-      // Workers are unref'd so as not to keep a process alive; waiting for this one's exit must (or a process
-      // whose last work is this close, as the token command's, would end before it resolves).
+      // Workers are unref'd (they must not keep the emulator alive), so the wait for their exit must hold the
+      // loop open: a process whose last work is close() would otherwise end first, close() never settling.
       w.child.ref();
       w.child.kill('SIGKILL');
       return exited;

@@ -12,7 +12,7 @@ import type { Api, Connection } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import { InvalidGrant } from '../oauth/errors.js';
 import { sameScopes } from '../oauth/scopes.js';
-import type { RefreshRecord } from '../state/refresh-tokens.js';
+import type { RefreshRecord } from '../store/refresh-tokens.js';
 import { profileClaims, releasedClaims } from '../tokens/claims.js';
 import { sealOpaqueToken } from '../tokens/opaque.js';
 import type { GrantContext, TokenResponse } from './types.js';

@@ -3,15 +3,15 @@
  * client and API must still exist. A narrower `scope` may be asked for. With rotation, a new refresh token
  * replaces the old one, and presenting a used token again revokes its whole family (reuse detection).
  * The token is checked when the request arrives and again once the extensions have run (see `rotate`).
- * Every change (the old token marked used, the new one issued, a family revoked) is in the state file
- * before the answer goes out, and so is a change that made the token refused (a revocation, a delete of its
- * user: see refresh-tokens.ts).
+ * Every change (the old token marked used, the new one issued, a family revoked) is durable before the
+ * answer goes out, and so is a change that made the token refused (a revocation, a delete of its user: see
+ * store/refresh-tokens.ts). An expired token is gone from the store, as an unknown one is.
  */
 import { InvalidGrant, InvalidScope } from '../oauth/errors.js';
 import { requireParams, splitScope } from '../oauth/params.js';
-import type { RefreshTokenStore } from '../state/refresh-tokens.js';
+import type { RefreshTokens } from '../store/refresh-tokens.js';
 import { issueUserTokens, type ExchangeFlow, type NewRefreshToken } from './issue-tokens.js';
-import type { Grant } from './types.js';
+import type { Grant, GrantContext } from './types.js';
 
 /** Auth0's `oauth2-refresh-token` protocol: rules and Actions run again, the password hook does not; not a login. */
 const REFRESH_FLOW: ExchangeFlow = {
@@ -35,15 +35,14 @@ export const refreshTokenGrant: Grant = {
   async handle(ctx) {
     const { tenant, client, params, refreshTokens } = ctx;
     const { refresh_token: token } = requireParams(params, 'refresh_token');
-    const record = refreshTokens.find(token);
+    const record = await refreshTokens.find(token);
     if (!record) {
       // Perhaps revoked by a request whose change is still being written: refused once that is on disk.
       await refreshTokens.durable();
-      throw unknownToken('no such refresh token');
+      throw unknownToken('no such refresh token (never issued, revoked or expired)');
     }
     if (record.tenant !== tenant.name) throw unknownToken('no such refresh token in this tenant');
     if (record.clientId !== client.clientId) throw unknownToken(`refresh token was issued to ${record.clientId}`);
-    const now = ctx.now();
     if (record.userDeletedAt !== undefined) {
       // As above: the delete may still be being written.
       await refreshTokens.durable();
@@ -53,7 +52,6 @@ export const refreshTokenGrant: Grant = {
       await refreshTokens.revokeFamily(record.family);
       throw unknownToken('rotated refresh token reused: its family is revoked');
     }
-    if (record.expiresAt !== undefined && record.expiresAt <= now) throw unknownToken('refresh token expired');
 
     const user = tenant.usersById.get(record.userId);
     // Not deleted but not there: gone from the config file, or added at runtime by an earlier run. Neither is
@@ -81,7 +79,7 @@ export const refreshTokenGrant: Grant = {
         // Auth0's absolute lifetime is the family's: "a refresh token or refresh token family lifetime"
         // (docs: Configure Refresh Token Expiration).
         expiresAt: record.expiresAt,
-        record: (successor) => rotate(refreshTokens, token, record.family, ctx.now(), successor),
+        record: (successor) => rotate(ctx, refreshTokens, token, record.family, successor),
       },
       alwaysReturnScope: true,
     });
@@ -90,20 +88,18 @@ export const refreshTokenGrant: Grant = {
 
 /**
  * Exchanges a rotating token for its successor, once the extensions have run: a request they refuse (a denial,
- * a timeout) leaves the token usable. The token is checked again, as the store has it now, then marked used and
- * its successor recorded, with no await in between: of two concurrent uses, one gets the successor and the
- * other, finding the token used (or its family revoked), is a reuse.
+ * a timeout) leaves the token usable. The user must still be served (checked with no await before the store
+ * calls: see issue-tokens.ts); the store then consumes the token atomically: of two concurrent uses, one gets
+ * the successor and the other, finding the token used (or its family revoked), is a reuse, which revokes the
+ * family, the first one's successor included.
  */
-async function rotate(store: RefreshTokenStore, token: string, family: string, now: number, successor: NewRefreshToken): Promise<string> {
-  const current = store.find(token);
-  if (current?.userDeletedAt !== undefined) {
+async function rotate(ctx: GrantContext, store: RefreshTokens, token: string, family: string, successor: NewRefreshToken): Promise<string> {
+  if (!ctx.currentTenant()?.usersById.has(successor.userId)) {
     await store.durable();
-    throw userGone(`user ${current.userId} was deleted while the extensions ran`);
+    throw userGone(`user ${successor.userId} was deleted while the extensions ran`);
   }
-  if (current === undefined || current.rotatedAt !== undefined) {
-    await store.revokeFamily(family);
-    throw unknownToken('rotated refresh token used by a concurrent request: its family is revoked');
-  }
-  const [issued] = await Promise.all([store.issue({ ...successor, family }), store.markRotated(token, now)]);
-  return issued;
+  const rotation = await store.rotate(token, { ...successor, family });
+  if ('issued' in rotation) return rotation.issued;
+  if (rotation.refused === 'user-deleted') throw userGone(`user ${successor.userId} was deleted while the extensions ran`);
+  throw unknownToken('rotated refresh token used by a concurrent request: its family is revoked');
 }

@@ -2,7 +2,7 @@ import type { ExtensionEnv } from '../extensions/run-user-extensions.js';
 import type { Client, Tenant } from '../model/tenant.js';
 import type { RequestInfo } from '../model/request-info.js';
 import type { Params } from '../oauth/params.js';
-import type { RefreshTokenStore } from '../state/refresh-tokens.js';
+import type { RefreshTokens } from '../store/refresh-tokens.js';
 import type { TenantKey } from '../tokens/key-store.js';
 
 export interface GrantContext {
@@ -18,7 +18,7 @@ export interface GrantContext {
   readonly client: Client;
   readonly params: Params;
   readonly key: TenantKey;
-  readonly refreshTokens: RefreshTokenStore;
+  readonly refreshTokens: RefreshTokens;
   /** Runs the tenant's rules, hooks and Actions. */
   readonly extensions: ExtensionEnv;
   readonly request: RequestInfo;

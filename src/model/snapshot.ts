@@ -29,3 +29,11 @@ export function buildSnapshot(loaded: LoadedConfig, configFile: string | undefin
   const rootTenant = all.find((t) => t.isDefault) ?? (all.length === 1 ? all[0] : undefined);
   return { config, tenants, rootTenant, configFile, includedFiles: loaded.includedFiles, loadedAt };
 }
+
+/**
+ * A tenant's issuer when it is reached at `base` (e.g. http://127.0.0.1:4400) in the form the emulator names it
+ * by: its fixed `issuer`, else the root for the root tenant, else the path form.
+ */
+export function issuerAt(snapshot: Snapshot, tenant: Tenant, base: string): string {
+  return tenant.issuer ?? (tenant === snapshot.rootTenant ? `${base}/` : `${base}/${tenant.name}/`);
+}
