@@ -2,11 +2,11 @@ export { createEmulator, Emulator, PortInUseError, type EmulatorOptions, type Re
 export { MintError, type MintOptions } from './grants/mint.js';
 export type { TokenResponse } from './grants/types.js';
 export type { Auth0User } from './model/user-profile.js';
-export type { Clock } from './state/clock.js';
-export type { JournalEntry } from './state/journal.js';
-export { ChangeError, type UserInput, type UserPatch } from './state/runtime-changes.js';
+export type { Clock } from './runtime/clock.js';
+export type { JournalEntry } from './runtime/journal.js';
+export { ChangeError, type UserInput, type UserPatch } from './runtime/runtime-changes.js';
 export { ConfigError, type ConfigProblem } from './config/load.js';
-export { StateError } from './state/state-error.js';
+export { StateError } from './store/state-error.js';
 export { EmulatorError, RequestError } from './errors.js';
 export type { ConfigInput as AuthEmulatorConfig } from './config/schema.js';
 export type { RequestLogEntry } from './http/request-log.js';

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChangeError, ConfigError, EmulatorError, MintError, PortInUseError, RequestError, StateError } from '../src/index.js';
 import { errorResponse, knownError } from '../src/http/render-error.js';
-import { TimeRangeError } from '../src/state/clock.js';
+import { TimeRangeError } from '../src/runtime/clock.js';
 import { KeyError } from '../src/tokens/key-store.js';
 import { fixture, startEmulator, type TestEmulator } from './helpers.js';
 

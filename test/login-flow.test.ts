@@ -14,8 +14,8 @@ import type { LoginFlow } from '../src/model/login-flow.js';
 import { buildSnapshot } from '../src/model/snapshot.js';
 import type { Tenant } from '../src/model/tenant.js';
 import type { Params } from '../src/oauth/params.js';
-import { UserState } from '../src/state/user-state.js';
-import { UserinfoClaims } from '../src/state/userinfo-claims.js';
+import { UserState } from '../src/runtime/user-state.js';
+import { UserinfoClaims } from '../src/runtime/userinfo-claims.js';
 import { tempDir, writeTemp } from './helpers.js';
 
 /** A browser login under a session that authenticated with a password at SESSION_AUTH (epoch seconds). */

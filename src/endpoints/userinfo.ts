@@ -1,5 +1,5 @@
 import type { Tenant } from '../model/tenant.js';
-import type { UserinfoClaims } from '../state/userinfo-claims.js';
+import type { UserinfoClaims } from '../runtime/userinfo-claims.js';
 import { InvalidToken } from '../oauth/errors.js';
 import { profileClaims } from '../tokens/claims.js';
 import type { TenantKey } from '../tokens/key-store.js';

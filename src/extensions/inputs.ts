@@ -8,7 +8,7 @@ import type { Api, Client, Connection, Tenant } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import type { Params } from '../oauth/params.js';
 import { auth0Profile } from '../model/user-profile.js';
-import type { UserMetadata } from '../state/user-state.js';
+import type { UserMetadata } from '../runtime/user-state.js';
 
 /** One login as the user pipeline sees it: how it happened (its flow), who, through which client, for what. */
 export interface Login {

@@ -9,8 +9,8 @@
 import { AccessDenied, OAuthError, Unauthorized } from '../oauth/errors.js';
 import type { LoginFlow } from '../model/login-flow.js';
 import type { Tenant } from '../model/tenant.js';
-import type { UserState } from '../state/user-state.js';
-import type { UserinfoClaims } from '../state/userinfo-claims.js';
+import type { UserState } from '../runtime/user-state.js';
+import type { UserinfoClaims } from '../runtime/userinfo-claims.js';
 import { refusedClaim, refusedHookClaim, scopeList } from './custom-claims.js';
 import { hookClient, hookContext, passwordHookUser, postLoginEvent, ruleContextJson, ruleUserJson, type Login } from './inputs.js';
 import { ExtensionFailed, ExtensionLimit, asJson, jsonArgs } from './pool.js';

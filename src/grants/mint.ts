@@ -8,7 +8,7 @@ import { grantKey, findUser, type Tenant } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import { toParams } from '../oauth/params.js';
 import { passwordGrantScopes } from '../oauth/scopes.js';
-import { inTimeRange, TIME_RANGE } from '../state/clock.js';
+import { inTimeRange, TIME_RANGE } from '../runtime/clock.js';
 import { resolveAudience } from './audience.js';
 import { issueClientToken } from './client-credentials.js';
 import { issueUserTokens } from './issue-tokens.js';

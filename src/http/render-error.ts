@@ -12,8 +12,8 @@ import type { Context, Next } from 'koa';
 import { RequestError } from '../errors.js';
 import { ManagementError } from '../management/errors.js';
 import { InvalidRequest, InvalidToken, MethodNotAllowed, OAuthError, ServerError } from '../oauth/errors.js';
-import { TimeRangeError } from '../state/clock.js';
-import { StateError } from '../state/state-error.js';
+import { TimeRangeError } from '../runtime/clock.js';
+import { StateError } from '../store/state-error.js';
 import { errorDialect } from './routes.js';
 
 const quote = (s: string) => s.replace(/["\\]/g, '');

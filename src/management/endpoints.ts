@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Auth0User } from '../model/user-profile.js';
 import type { Snapshot } from '../model/snapshot.js';
-import type { UserInput, UserPatch } from '../state/runtime-changes.js';
+import type { UserInput, UserPatch } from '../runtime/runtime-changes.js';
 import { ManagementError } from './errors.js';
 import { parseUserQuery } from './query.js';
 

@@ -2,7 +2,7 @@
  * A user as Auth0's Management API returns it (reference §11): `user_id`, profile fields, `identities`,
  * metadata and timestamps. Used by the Management API subset, the control plane and the programmatic API.
  */
-import type { UserMetadata, UserState } from '../state/user-state.js';
+import type { UserMetadata, UserState } from '../runtime/user-state.js';
 import { identities } from '../tokens/claims.js';
 import { pictureOf, type User } from './user.js';
 

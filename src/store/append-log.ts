@@ -27,7 +27,7 @@
 import { fstatSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { StateError } from '../state/state-error.js';
+import { StateError } from './state-error.js';
 import { readIfThere, removeStaleTemps, syncFolder, tempName } from './fs-util.js';
 
 /** What the log describes: its lines are replayed into it, and a rewrite writes it out. */

@@ -12,7 +12,7 @@
  * A rewrite leaves out expired entries.
  */
 import { dirname } from 'node:path';
-import { stateError } from '../state/state-error.js';
+import { stateError } from './state-error.js';
 import { AppendLog } from './append-log.js';
 import { Entries } from './entries.js';
 import { closedError, type Entry, type SetOptions, type Store } from './store.js';

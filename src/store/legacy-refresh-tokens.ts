@@ -6,7 +6,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { stateError } from '../state/state-error.js';
+import { stateError } from './state-error.js';
 import { readIfThere, removeStaleTemps } from './fs-util.js';
 import type { RefreshRecord, RefreshTokens } from './refresh-tokens.js';
 

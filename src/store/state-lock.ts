@@ -18,7 +18,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { StateError, stateError } from '../state/state-error.js';
+import { StateError, stateError } from './state-error.js';
 import { isRunning, readIfThere, removeStaleTemps, tempName } from './fs-util.js';
 
 export const LOCK_FILE = 'emulator.lock';

@@ -33,10 +33,10 @@
  * - Shared, but outside the store: signing keys (every instance must sign with the same key and serve the
  *   same JWKS: a key file named in the config, or one state folder's keys/); the config file itself.
  * - Should be shared, not yet: what the emulator keeps about users at runtime (logins counts and metadata set
- *   by Actions, state/user-state.ts; an Action reads them on whichever instance serves the next login), and
- *   the custom claims kept for /userinfo per access token (state/userinfo-claims.ts: the token may be
+ *   by Actions, runtime/user-state.ts; an Action reads them on whichever instance serves the next login), and
+ *   the custom claims kept for /userinfo per access token (runtime/userinfo-claims.ts: the token may be
  *   presented to another instance). Both fit the store as it is (the claims with the token's expiry).
- * - Runtime users, clients and client grants (state/runtime-changes.ts, added through the control plane or
+ * - Runtime users, clients and client grants (runtime/runtime-changes.ts, added through the control plane or
  *   the Management API) must be shared too: a test adds a user on one instance and logs in through another.
  *   But they are configuration, read on every request from an in-memory snapshot: they belong in the store
  *   as one versioned overlay that each instance reloads when it changes (Redis pub/sub), not as entries
@@ -46,7 +46,7 @@
  *   they cache (Actions' api.cache is best effort on Auth0 too), the fast lane's precomputed answers, and
  *   the state-folder lock (state-lock.ts), which keeps two processes off one file store.
  */
-import { StateError } from '../state/state-error.js';
+import { StateError } from './state-error.js';
 
 /** What a store's changes reject with once it is closed (a request still in flight then gets a 500). */
 export function closedError(): StateError {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { JWK } from 'jose';
 import { EmulatorError } from '../errors.js';
-import { stateError } from '../state/state-error.js';
+import { stateError } from '../store/state-error.js';
 import { rs256Signer, type Signer } from './sign.js';
 
 const generate = promisify(generateKeyPair);

@@ -7,7 +7,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Store } from '../../src/store/store.js';
-import { StateError } from '../../src/state/state-error.js';
+import { StateError } from '../../src/store/state-error.js';
 
 export interface StoreFactory {
   create(now: () => number): Promise<Store>;
