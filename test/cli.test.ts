@@ -507,7 +507,7 @@ describe('auth-emulator check', () => {
     const dir = freshDir();
     const typo = replaceOnce(EXAMPLE_TEXT, 'grant_types: [password, refresh_token]', 'grant_types: [pasword, refresh_token]');
     const typoFile = writeTemp(dir, 'typo.yaml', typo);
-    const syntaxFile = writeTemp(dir, 'syntax.yaml', 'tenants:\n  - name: dev: x\n');
+    writeTemp(dir, 'syntax.yaml', 'tenants:\n  - name: dev: x\n');
     const grant = replaceOnce(EXAMPLE_TEXT, '      - client_id: trusted-app\n        audience:', '      - client_id: no-such-app\n        audience:');
     const grantFile = writeTemp(dir, 'grant.yaml', grant);
 

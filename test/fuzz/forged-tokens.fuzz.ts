@@ -57,7 +57,6 @@ interface Target {
 
 let t: TestEmulator;
 const targets = {} as Record<TargetName, Target>;
-let extUserId = '';
 const unexpected: unknown[] = [];
 
 const b64url = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
@@ -107,7 +106,6 @@ beforeAll(async () => {
   const pathIssuer = `${t.url}/ext/`;
   const extUserinfo = await accessToken('/ext/oauth/token', login);
   const extManagement = await accessToken('/ext/oauth/token', { ...TRUSTED, grant_type: 'client_credentials', audience: `${pathIssuer}api/v2/` });
-  extUserId = decode(extUserinfo).sub as string;
   const expire = (p: Record<string, unknown>) => ({ ...p, iat: now - 7200, exp: now - 60 });
   const extTarget = (issuer: string, prefix: string, host: string | undefined): Target => {
     const at = (token: string, aud: string | string[]) => resign(token, EXT_KEY, (p) => ({ ...p, iss: issuer, aud }));
