@@ -28,7 +28,7 @@ import { UserState } from './runtime/user-state.js';
 import { UserinfoClaims } from './runtime/userinfo-claims.js';
 import { closeServers, DEFAULT_HOST, hostForUrl, listen, type SlowClientTimeouts } from './server/listen.js';
 import { MemoryStore } from './store/memory-store.js';
-import { RefreshTokens } from './store/refresh-tokens.js';
+import { repositoriesOn, type Repositories } from './store/repositories.js';
 import type { StateLock } from './store/state-lock.js';
 import type { Store } from './store/store.js';
 import { KeyStore, type TenantKey } from './tokens/key-store.js';
@@ -39,7 +39,7 @@ export { PortInUseError, type SlowClientTimeouts } from './server/listen.js';
 
 interface State {
   store: Store;
-  refreshTokens: RefreshTokens;
+  repositories: Repositories;
   lock?: StateLock;
 }
 
@@ -70,7 +70,7 @@ export class Emulator {
     this.#clock = clock;
     this.#host = options.host;
     this.#baseUrl = options.baseUrl?.replace(/\/+$/, '');
-    this.#directory = new Directory(snapshot, { clock, users: this.#users, userinfoClaims: this.#userinfoClaims, refreshTokens: state.refreshTokens });
+    this.#directory = new Directory(snapshot, { clock, users: this.#users, userinfoClaims: this.#userinfoClaims, refreshTokens: state.repositories.refreshTokens, sessions: state.repositories.sessions, authorizationCodes: state.repositories.authorizationCodes });
     this.#reloader = new Reloader({
       source: options.config,
       current: () => this.#directory.config,
@@ -290,7 +290,7 @@ export class Emulator {
       currentTenant: () => this.snapshot.tenants.get(tenant.name),
       issuer,
       key,
-      refreshTokens: this.#state.refreshTokens,
+      ...this.#state.repositories,
       extensions: { sandbox: this.#sandbox, users: this.#users, userinfoClaims: this.#userinfoClaims },
       now: () => Math.floor(this.#clock.now() / 1000),
     };
@@ -307,7 +307,7 @@ export class Emulator {
 
 function memoryState(now: () => number): State {
   const store = new MemoryStore(now);
-  return { store, refreshTokens: new RefreshTokens(store) };
+  return { store, repositories: repositoriesOn(store) };
 }
 
 /** Creates an emulator (and starts listening when `port` is given). */
