@@ -61,6 +61,8 @@ export class Emulator {
   readonly #host: string | undefined;
   readonly #baseUrl: string | undefined;
   #servers: Server[] = [];
+  /** Set by #start, before the first request. */
+  #cookieKeys: string[] = [];
   #url: string | undefined;
   #watcher: ConfigWatcher | undefined;
 
@@ -96,6 +98,7 @@ export class Emulator {
       onUnexpected: options.onError ?? (() => {}),
       management: this.#directory,
       control: this,
+      cookieKeys: () => this.#cookieKeys,
     }, { fastLane: options.fastLane !== false });
   }
 
@@ -122,7 +125,7 @@ export class Emulator {
     const snapshot = this.#directory.config;
     // A worker process boots while the keys load (or are generated).
     this.#sandbox.warm(memoryLimits(snapshot));
-    await this.#loadKeys(snapshot);
+    [this.#cookieKeys] = await Promise.all([this.#state.repositories.sessions.cookieKeys(), this.#loadKeys(snapshot)]);
     if (options.watch && snapshot.configFile) {
       this.#watcher = new ConfigWatcher(() => void this.reload());
       await this.#watcher.watchFiles(watchedFiles(snapshot));
@@ -185,7 +188,7 @@ export class Emulator {
 
   /**
    * Back to the loaded config: runtime users, clients and grants, metadata changes, refresh tokens, the
-   * journal and the clock are reset (at once; the promise resolves when the revoked refresh tokens are out
+   * journal, the clock, sessions and codes are reset (at once; the promise resolves when the revoked refresh tokens are out
    * of the state folder). Signing keys stay.
    */
   async reset(): Promise<void> {
@@ -193,6 +196,7 @@ export class Emulator {
     const cleared = this.#state.store.clear();
     this.#journal.clear();
     this.#clock.reset();
+    this.#state.repositories.sessions.cleared();
     await cleared;
   }
 

@@ -40,6 +40,9 @@ export interface SessionLifetimes {
 
 export class Sessions {
   readonly #store: Store;
+  #keys: string[] = [];
+  /** The cookie keys are not in the store yet. */
+  #unsaved = false;
 
   constructor(store: Store) {
     this.#store = store;
@@ -49,7 +52,9 @@ export class Sessions {
   async start(record: Omit<SessionRecord, 'expiresAt' | 'lastUsedAt' | 'clients'> & { clients?: readonly string[] }, now: number, lifetimes: SessionLifetimes): Promise<string> {
     const id = randomId(24);
     const full: SessionRecord = { clients: [], ...record, expiresAt: now + lifetimes.absolute, lastUsedAt: now };
-    await this.#put(id, full, lifetimes);
+    const keys = this.#unsaved ? this.#store.set(SECRET_KIND, COOKIE_KEYS, this.#keys) : undefined;
+    this.#unsaved = false;
+    await Promise.all([keys, this.#put(id, full, lifetimes)]);
     return id;
   }
 
@@ -83,13 +88,20 @@ export class Sessions {
     await Promise.all(entries.filter((e) => e.kind === KIND).map((e) => this.#store.delete(KIND, e.id)));
   }
 
-  /** The keys that sign session cookies (koa's `app.keys`), made once per store. */
+  /**
+   * The keys that sign session cookies (koa's `app.keys`): the store's, or new ones, written to the store
+   * with the first session (an emulator that never serves a login writes nothing).
+   */
   async cookieKeys(): Promise<string[]> {
     const entry = await this.#store.get<string[]>(SECRET_KIND, COOKIE_KEYS);
-    if (entry !== undefined) return entry.value;
-    const keys = [randomId()];
-    await this.#store.set(SECRET_KIND, COOKIE_KEYS, keys);
-    return keys;
+    if (entry !== undefined) return (this.#keys = entry.value);
+    this.#unsaved = true;
+    return (this.#keys = [randomId()]);
+  }
+
+  /** The store was cleared (a reset): the keys in use go back in with the next session. */
+  cleared(): void {
+    this.#unsaved = true;
   }
 
   #put(id: string, record: SessionRecord, lifetimes: SessionLifetimes, ifPresent = false): Promise<void> {
