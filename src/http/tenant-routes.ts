@@ -11,6 +11,7 @@ import { userinfo } from '../endpoints/userinfo.js';
 import type { Tenant } from '../model/tenant.js';
 import { throwIfUnmatched } from './unmatched.js';
 import { readParams } from './body.js';
+import { browserRoutes } from './browser-routes.js';
 import { routerFor } from './koa-routes.js';
 import type { TenantState } from './tenant.js';
 import { wellKnownRoute, type WellKnownDeps } from './well-known.js';
@@ -59,6 +60,7 @@ export function tenantRouter(deps: RouteDeps): Router {
     jwks: wellKnownRoute(deps, 'jwks'),
     'openid-configuration': wellKnownRoute(deps, 'openid-configuration'),
     'oauth-authorization-server': wellKnownRoute(deps, 'oauth-authorization-server'),
+    ...browserRoutes(deps),
   });
 }
 
