@@ -6,6 +6,7 @@
  */
 import type { Context, Middleware } from 'koa';
 import { authorize } from '../authorize/authorize.js';
+import { continueLogin } from '../authorize/continue.js';
 import { showLoginPage, submitLogin, type LoginPage } from '../authorize/login.js';
 import type { BrowserAnswer } from '../authorize/respond.js';
 import { resume } from '../authorize/resume.js';
@@ -64,7 +65,7 @@ async function renderLoginPage(ctx: Context, page: LoginPage, status: number): P
   ctx.body = loginPage(page);
 }
 
-export function browserRoutes(deps: BrowserDeps): Record<'authorize' | 'login' | 'authorize-resume', Middleware> {
+export function browserRoutes(deps: BrowserDeps): Record<'authorize' | 'login' | 'authorize-resume' | 'continue', Middleware> {
   const envOf = (ctx: Context) => {
     const { tenant, issuer } = ctx.state as TenantState;
     return deps.env(tenant, issuer);
@@ -88,6 +89,11 @@ export function browserRoutes(deps: BrowserDeps): Record<'authorize' | 'login' |
     'authorize-resume': async (ctx) => {
       const env = envOf(ctx);
       await renderAnswer(ctx, await resume(env, queryParams(ctx).state, readSessionCookie(ctx), requestInfo(ctx)));
+    },
+    continue: async (ctx) => {
+      const env = envOf(ctx);
+      const params = await requestParams(ctx);
+      await renderAnswer(ctx, await continueLogin(env, params.state ?? queryParams(ctx).state, params, readSessionCookie(ctx), requestInfo(ctx)));
     },
   };
 }
