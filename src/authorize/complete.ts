@@ -17,7 +17,7 @@ import type { Client } from '../model/tenant.js';
 import { AccessDenied, InvalidRequest, OAuthError, Unauthorized } from '../oauth/errors.js';
 import type { LoginTransactionRecord } from '../store/login-transactions.js';
 import { isSilent, type AuthorizeRequest, type ResponseType } from './request.js';
-import { answer, CallbackError, type BrowserAnswer, type ResponseTarget } from './respond.js';
+import { answer, CallbackError, errorAnswer, type BrowserAnswer, type FlowNote, type ResponseTarget } from './respond.js';
 import { lifetimesOf } from './session.js';
 
 /** What a transaction keeps while a redirect from extension code is away (its `suspended`). */
@@ -59,16 +59,23 @@ export interface Completion {
   readonly fresh: boolean;
   /** Back from a redirect (`/continue`): where the extensions resume, and the parameters the browser came back with. */
   readonly resumption?: { readonly suspended: Suspended; readonly query: Readonly<Record<string, string>> };
+  /** For the request's log line. */
+  readonly note?: FlowNote;
 }
 
 /** Runs the extensions and answers the callback; every error after this point goes to the callback. */
 export async function complete(c: Completion): Promise<BrowserAnswer> {
   const target = targetOf(c.transaction.request);
+  if (c.note) {
+    c.note.client = c.transaction.clientId;
+    c.note.user = c.transaction.login.userId;
+  }
   try {
     return await completeOrThrow(c, target);
   } catch (err) {
-    if (err instanceof CallbackError) return answer(err.target, { error: err.error.error, error_description: err.error.description });
-    throw err;
+    if (!(err instanceof CallbackError)) throw err;
+    if (c.note) c.note.error = err.error;
+    return errorAnswer(err.target, err.error);
   }
 }
 
