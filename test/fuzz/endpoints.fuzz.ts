@@ -232,7 +232,7 @@ const ERROR_KEYS = new Set(['error', 'error_description', 'error_uri', 'mfa_toke
 const MANAGEMENT_ERROR_KEYS = new Set(['statusCode', 'error', 'message', 'errorCode']);
 const isManagementPath = (path: string) => /\/api\/v2(?:[/?#]|$)/.test(path);
 /** A browser endpoint (src/http/routes.ts marks them): its errors are Auth0's HTML error page. */
-const isPagePath = (path: string) => /\/authorize(?:[?#]|$)/.test(path);
+const isPagePath = (path: string) => /\/(?:authorize|authorize\/resume|u\/login|continue|v2\/logout|oidc\/logout)(?:[?#]|$)/.test(path);
 
 const header = (h: Answer['headers'], name: string): string => {
   const v = h[name];
@@ -248,6 +248,9 @@ function problemWith(method: string, path: string, res: Answer): string | undefi
   const type = header(headers, 'content-type');
   const head = method.toUpperCase() === 'HEAD';
   if (!type && body.length === 0 && NODE_STATUSES.has(status)) return undefined;
+  // The browser login's own answers (browser-login.fuzz.ts looks into them): a redirect, or a page.
+  if (isPagePath(path) && status === 302) return headers.location ? undefined : 'a redirect without Location';
+  if (isPagePath(path) && status === 200 && type === 'text/html; charset=utf-8') return header(headers, 'cache-control') === 'no-store' ? undefined : 'a page without Cache-Control: no-store';
   if (!APP_STATUSES.has(status)) return `unexpected status ${status}`;
   if (res.streaming) return status === 200 && type.startsWith('text/event-stream') ? undefined : 'a stream that is not the log stream';
   if ((head || status === 204 || status === 304) && body.length > 0) return `a body on a ${head ? 'HEAD' : status} answer`;
@@ -440,7 +443,7 @@ const ENDPOINTS = [
   '/oauth/token', '/oauth/token', '/oauth/token', '/userinfo', '/userinfo', '/oauth/revoke', '/oauth/revoke',
   '/.well-known/jwks.json', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server',
   '/__emulator/logs', '/__emulator/', '/__emulator/logs/', '/__emulator/nope',
-  '/', '/authorize', '/oauth', '/oauth/', '/oauth/token/', '/OAUTH/TOKEN', '/oauth//token', '/oauth/token/../token', '/%2e%2e/oauth/token',
+  '/', '/authorize', '/u/login', '/authorize/resume', '/continue', '/oauth', '/oauth/', '/oauth/token/', '/OAUTH/TOKEN', '/oauth//token', '/oauth/token/../token', '/%2e%2e/oauth/token',
   '/oauth%2ftoken', '/.well-known/', '/.well-known/jwks.json.bak', '/userinfo/', '/nope', '/v2/logout',
   '/__emulator/reset', '/__emulator/clock', '/__emulator/users', '/__emulator/users/auth0%7Cx/block', '/__emulator/journal', '/__emulator/tokens',
   '/api/v2/users', '/api/v2/users', '/api/v2/users-by-email', '/api/v2/users/auth0%7Cnope', '/api/v2/clients', '/api/v2/client-grants', '/api/v2/client-grants/cgr_x', '/api/v2/', '/api/v2/nope',
