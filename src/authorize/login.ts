@@ -13,7 +13,7 @@ import type { User } from '../model/user.js';
 import type { Params } from '../oauth/params.js';
 import { OAuthError, Unauthorized } from '../oauth/errors.js';
 import { staleTransaction, targetOf, type Transaction } from './complete.js';
-import type { AuthorizeRequest } from './request.js';
+import { enabledFor, type AuthorizeRequest } from './request.js';
 import { errorAnswer, type BrowserAnswer, type FlowNote } from './respond.js';
 import { findSession, lifetimesOf } from './session.js';
 
@@ -60,7 +60,8 @@ async function open(env: TenantEnv, transactionId: string | undefined): Promise<
   if (!transaction || transaction.tenant !== env.tenant.name) throw staleTransaction('unknown login transaction');
   const client = env.tenant.clients.get(transaction.clientId);
   const connection = env.tenant.connections.get(transaction.request.connection);
-  if (!client || !connection) throw staleTransaction('the client or connection is gone');
+  // A reload may have taken the client, the connection, or the client's use of the connection away meanwhile.
+  if (!client || !connection || !enabledFor(connection, client)) throw staleTransaction('the client or its connection is gone');
   return { transaction, client, connection };
 }
 
