@@ -75,6 +75,8 @@ export async function complete(c: Completion): Promise<BrowserAnswer> {
   } catch (err) {
     if (!(err instanceof CallbackError)) throw err;
     if (c.note) c.note.error = err.error;
+    // An error answers the transaction too: going back to the resume step does not run the login again.
+    if (c.transactionId !== undefined) await c.env.loginTransactions.finish(c.transactionId);
     return errorAnswer(err.target, err.error);
   }
 }

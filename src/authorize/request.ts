@@ -133,6 +133,8 @@ export function readAuthorizeRequest(tenant: Tenant, params: Params): { client: 
   if (method !== undefined && method !== 'S256' && method !== 'plain') fail(new InvalidRequest(`Invalid code_challenge_method: ${method} (use S256 or plain)`));
   if (method !== undefined && codeChallenge === undefined) fail(new InvalidRequest('Missing required parameter: code_challenge'));
 
+  // NOTE(emulator): `consent` and `select_account` are accepted and change nothing: there is no consent page (the
+  // emulator's clients are first-party ones that skip consent) and one session per browser.
   const prompt = splitScope(params.prompt);
   // OIDC core §3.1.2.1: `none` with any other value is an error.
   if (prompt.includes('none') && prompt.length > 1) fail(new InvalidRequest('prompt=none cannot be combined with other prompt values'));

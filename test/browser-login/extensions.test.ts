@@ -75,9 +75,13 @@ describe('post-login Actions', () => {
 
   it('api.access.deny: access_denied with the reason, at the callback in the response mode', async () => {
     const browser = new Browser(t);
-    const res = await browser.login({ client_id: 'web-app', response_type: 'code', response_mode: 'form_post', redirect_uri: WEB_CALLBACK, state: 'st', connection: 'employees' }, { username: 'boss@corp.example', password: 's3cret' });
+    const { loginUrl, state } = await browser.startLogin({ client_id: 'web-app', response_type: 'code', response_mode: 'form_post', redirect_uri: WEB_CALLBACK, state: 'st', connection: 'employees' });
+    const posted = await browser.post(loginUrl, { state, username: 'boss@corp.example', password: 's3cret' });
+    const res = await browser.get(posted.headers.location as string);
     expect(res.status).toBe(200);
     expect(res.text).toContain('<input type="hidden" name="error" value="access_denied"/>\n<input type="hidden" name="error_description" value="No entry for boss@corp.example"/>\n<input type="hidden" name="state" value="st"/>');
+    // The transaction is answered: going back to the resume step is Auth0's lost-transaction page.
+    expect(details((await browser.get(posted.headers.location as string)).text)).toBe(STALE);
     // The session was made all the same (Auth0): the next try is a single sign-on, denied again.
     const again = await browser.get(`/authorize?${new URLSearchParams({ client_id: 'web-app', response_type: 'code', redirect_uri: WEB_CALLBACK, connection: 'employees' })}`);
     expect(again.headers.location).toBe(`${WEB_CALLBACK}?error=access_denied&error_description=No%20entry%20for%20boss%40corp.example`);
