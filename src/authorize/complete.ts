@@ -129,7 +129,8 @@ async function completeOrThrow(c: Completion, target: ResponseTarget): Promise<B
     draft = await draftUserTokens(ctx, { ...userLogin, resumption: c.resumption?.suspended });
   } catch (err) {
     // A denial (api.access.deny, a rule's error, UnauthorizedError) goes to the callback with its reason; under
-    // prompt=none, an MFA requirement is Auth0's login_required (reference §5.2).
+    // prompt=none, an MFA requirement is Auth0's login_required (reference §5.2). NOTE(emulator): Auth0 would show
+    // its MFA pages in an interactive login; the emulator has none, and sends mfa_required to the callback.
     if (!(err instanceof OAuthError)) throw err;
     if (silent && err.error === 'mfa_required') return fail(new OAuthError(400, 'login_required', 'Multifactor authentication required'));
     return fail(err);

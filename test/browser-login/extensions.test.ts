@@ -171,3 +171,19 @@ describe('rules', () => {
     expect((await idTokenClaims(t, back.headers.location as string))['https://example.com/rule']).toBe('42');
   });
 });
+
+describe('a rule asking for MFA (not emulated)', () => {
+  let t: TestEmulator;
+  beforeAll(async () => {
+    t = await startEmulator({ config: config({ rules: [fixture('extensions/rule-multifactor.js')] }) });
+  });
+  afterAll(() => t.close());
+
+  it('refuses the login at the callback; under prompt=none Auth0\'s login_required "Multifactor authentication required"', async () => {
+    const browser = new Browser(t);
+    const res = await browser.login({ client_id: 'web-app', response_type: 'code', redirect_uri: WEB_CALLBACK, state: 'st' });
+    expect(res.headers.location).toBe(`${WEB_CALLBACK}?error=mfa_required&error_description=Multifactor%20authentication%20required&state=st`);
+    const silent = await browser.get(`/authorize?${new URLSearchParams({ client_id: 'spa', response_type: 'code', response_mode: 'web_message', redirect_uri: SPA_ORIGIN, prompt: 'none', state: 's' })}`);
+    expect(silent.text).toContain('response: {"error":"login_required","error_description":"Multifactor authentication required","state":"s"}};');
+  });
+});
