@@ -14,10 +14,10 @@ import { CallbackError, errorAnswer, type BrowserAnswer, type FlowNote } from '.
 import { findSession, ssoAllowed } from './session.js';
 
 /** The login page's URL for a transaction (absolute: a path-form tenant's pages are under its path). */
-export const loginPageUrl = (issuer: string, transactionId: string): string => `${urlFor(issuer, 'login')}?state=${encodeURIComponent(transactionId)}`;
+const loginPageUrl = (issuer: string, transactionId: string): string => `${urlFor(issuer, 'login')}?state=${encodeURIComponent(transactionId)}`;
 
 export async function authorize(env: TenantEnv, params: Params, sessionId: string | undefined, request: RequestInfo, note: FlowNote = {}): Promise<BrowserAnswer> {
-  let read;
+  let read: ReturnType<typeof readAuthorizeRequest>;
   try {
     read = readAuthorizeRequest(env.tenant, params);
   } catch (err) {

@@ -59,9 +59,10 @@ export interface AuthorizeRequest {
 /** Whether the request forbids any page (silent authentication). */
 export const isSilent = (request: AuthorizeRequest): boolean => request.prompt.includes('none');
 
-/** The parameters Auth0's /authorize reads; others (auth0Client, ext-*, …) are ignored. */
+/** A parameter's value; an empty one is none. */
 const word = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
 
+/** Reads the parameters Auth0's /authorize reads; others (auth0Client, ext-*, …) are ignored. */
 export function readAuthorizeRequest(tenant: Tenant, params: Params): { client: Client; request: AuthorizeRequest } {
   // 1. The client: unknown, or not named at all, is Auth0's error page.
   const clientId = word(params.client_id);

@@ -39,12 +39,21 @@ const queryParams = (ctx: Context): Params => parseParams(ctx.querystring, 'appl
 /** A GET's parameters are its query; a POST's, its body (a form, or JSON). */
 const requestParams = (ctx: Context): Promise<Params> => (ctx.method === 'POST' ? readParams(ctx) : Promise.resolve(queryParams(ctx)));
 
+/**
+ * A URL as a Location header can carry it: what is not printable ASCII (a callback or an Action's URL with
+ * non-ASCII characters, spaces, control characters) percent-encoded as UTF-8, as browsers would send it.
+ */
+function headerSafeUrl(url: string): string {
+  // A lone surrogate has no UTF-8: U+FFFD stands for it.
+  return url.replace(/[^\x21-\x7e]/gu, (c: string) => encodeURIComponent(/^[\ud800-\udfff]$/.test(c) ? '\ufffd' : c));
+}
+
 /** Renders a browser answer; the views are loaded on first use (they are not part of start-up). */
 async function renderAnswer(ctx: Context, result: BrowserAnswer): Promise<void> {
   ctx.set(NO_STORE);
   if (result.kind === 'redirect') {
     ctx.status = 302;
-    ctx.set('Location', result.location);
+    ctx.set('Location', headerSafeUrl(result.location));
     ctx.body = '';
     return;
   }

@@ -187,3 +187,20 @@ describe('a rule asking for MFA (not emulated)', () => {
     expect(silent.text).toContain('response: {"error":"login_required","error_description":"Multifactor authentication required","state":"s"}};');
   });
 });
+
+describe('an Action redirecting to a URL a header cannot carry as written', () => {
+  it('sends it percent-encoded, never a 500 nor a header of its own', async () => {
+    const t = await startEmulator({ config: config({ actions: { 'post-login': [fixture('browser/action-odd-redirect.js')] } }) });
+    try {
+      const browser = new Browser(t);
+      const { loginUrl, state } = await browser.startLogin({ client_id: 'web-app', response_type: 'code', redirect_uri: WEB_CALLBACK });
+      const posted = await browser.post(loginUrl, { state, username: 'user@example.com', password: 'pwd' });
+      const res = await browser.get(posted.headers.location as string);
+      expect(res.status).toBe(302);
+      expect(res.headers.location).toBe(`https://x.example/%C3%A9%20p%0D%0ASet-Cookie:%20a=b?state=${state}`);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    } finally {
+      await t.close();
+    }
+  });
+});
