@@ -13,9 +13,15 @@ import type { Context } from 'koa';
 
 export const SESSION_COOKIE = 'auth0';
 
+/**
+ * The issuer's path (`/`, `/dev/`), read without a URL parser: the issuer follows the Host header, which may be
+ * one no URL can have (`x y`, `[::1`), and a login must not fail on it.
+ */
+const issuerPath = (issuer: string): string => issuer.replace(/^[^:/?#]+:\/\/[^/?#]*/, '') || '/';
+
 function options(ctx: Context, issuer: string) {
   const secure = ctx.protocol === 'https';
-  return { path: new URL(issuer).pathname, httpOnly: true, signed: true, overwrite: true, secure, sameSite: secure ? ('none' as const) : ('lax' as const) };
+  return { path: issuerPath(issuer), httpOnly: true, signed: true, overwrite: true, secure, sameSite: secure ? ('none' as const) : ('lax' as const) };
 }
 
 /** The session id the browser sent, if its signature holds. */

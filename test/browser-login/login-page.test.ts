@@ -217,3 +217,14 @@ describe('the request log', () => {
     expect(log.at(-1)).toMatchObject({ path: '/authorize', status: 302, client: 'web-app', error: 'login_required', detail: 'no session' });
   });
 });
+
+describe('a Host header no URL can have', () => {
+  it.each(['x y', '[::1', 'x:99999'])('"%s": the login still sets its cookie at the root tenant\'s path, no 500', async (host) => {
+    const res = await t.http.get(`/authorize?${new URLSearchParams(CODE)}`).set('Host', host).redirects(0);
+    expect(res.status).toBe(302);
+    const state = new URLSearchParams((res.headers.location as string).split('?')[1]).get('state')!;
+    const posted = await t.http.post(`/u/login?state=${state}`).set('Host', host).type('form').send({ state, username: 'user@example.com', password: 'pwd' }).redirects(0);
+    expect(posted.status).toBe(302);
+    expect((posted.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^auth0=[^;]+; path=\/; /);
+  });
+});
