@@ -21,7 +21,7 @@ import { findSession, lifetimesOf } from './session.js';
  * At most this many "continue as" buttons: a page of a few thousand buttons helps nobody; past the cap the
  * page says how many more users there are (they log in with their password).
  */
-export const CONTINUE_AS_LIMIT = 20;
+const CONTINUE_AS_LIMIT = 20;
 
 /** An error shown under a field, with Auth0's `data-error-code` and text (reference §2.3). */
 export interface FieldError {
