@@ -9,7 +9,7 @@ import { checkPassword } from '../model/password.js';
 import { InvalidGrant, InvalidRequest, Unauthorized } from '../oauth/errors.js';
 import { requireParams, splitScope } from '../oauth/params.js';
 import { passwordGrantScopes } from '../oauth/scopes.js';
-import { resolveAudience } from './audience.js';
+import { offlineAccessAllowed, resolveAudience } from './audience.js';
 import { issueUserTokens, type ExchangeFlow } from './issue-tokens.js';
 import type { GrantContext, TokenResponse } from './types.js';
 
@@ -46,8 +46,7 @@ export async function passwordLogin(ctx: GrantContext, connection: Connection): 
   if (user.blocked) throw new Unauthorized('user is blocked', { logDetail: `${user.email} is blocked` });
 
   const requestedScopes = splitScope(params.scope);
-  const offlineAllowed = client.grantTypes.has('refresh_token') && (api === undefined || api.allowOfflineAccess);
-  const scopes = passwordGrantScopes(requestedScopes, api?.scopes, offlineAllowed);
+  const scopes = passwordGrantScopes(requestedScopes, api?.scopes, offlineAccessAllowed(client, api));
   return issueUserTokens(ctx, {
     flow: PASSWORD_FLOW,
     user,
