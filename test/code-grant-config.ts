@@ -1,9 +1,13 @@
 /**
- * The config of the authorization-code tests: one tenant with an API that allows offline access and the clients
+ * The config of the authorization-code tests, and a way to put codes in the emulator's store as /authorize does: one tenant with an API that allows offline access and the clients
  * a browser login meets: a SPA (public, PKCE, rotating refresh tokens), a regular web app with each secret method,
  * a client without the authorization_code grant.
  */
+import { createHash } from 'node:crypto';
+import { vi } from 'vitest';
 import type { AuthEmulatorConfig } from '../src/index.js';
+import { AuthorizationCodes, type AuthorizationCodeRecord } from '../src/store/authorization-codes.js';
+import type { TestEmulator } from './helpers.js';
 
 export const CODE_API = 'https://api.code.test';
 export const SPA_ORIGIN = 'http://localhost:3000';
@@ -55,3 +59,49 @@ export const CODE_CONFIG: AuthEmulatorConfig = {
     },
   ],
 };
+
+export const s256 = (verifier: string) => createHash('sha256').update(verifier).digest('base64url');
+/** RFC 7636's example verifier: the codes `issueCode` makes are asked for with its S256 challenge. */
+export const VERIFIER = 'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk';
+
+/**
+ * Issues codes into a CODE_CONFIG emulator's store as /authorize leaves them after a login (by default: USER at
+ * the SPA, PKCE S256 with VERIFIER, the API, openid profile offline_access). The store's code repository is
+ * caught on its first use, by a token request with an unknown code (one emulator at a time: the spy is the class's).
+ */
+export async function codeIssuer(t: TestEmulator): Promise<(record?: Partial<AuthorizationCodeRecord>) => Promise<string>> {
+  let codes: AuthorizationCodes | undefined;
+  const redeem = AuthorizationCodes.prototype.redeem;
+  const spy = vi.spyOn(AuthorizationCodes.prototype, 'redeem').mockImplementation(function (this: AuthorizationCodes, code: string) {
+    codes ??= this;
+    return redeem.call(this, code);
+  });
+  try {
+    await t.http.post('/oauth/token').send({ grant_type: 'authorization_code', ...SPA, code: 'catch-the-repository' }).expect(403);
+  } finally {
+    spy.mockRestore();
+  }
+  const userId = t.emulator.getUser(USER.email)!.user_id;
+  const now = () => Math.floor(t.emulator.clock.now() / 1000);
+  const scopes = ['openid', 'profile', 'offline_access'];
+  return (record = {}) =>
+    codes!.issue({
+      tenant: 'dev',
+      clientId: SPA.client_id,
+      redirectUri: SPA_CALLBACK,
+      codeChallenge: s256(VERIFIER),
+      codeChallengeMethod: 'S256',
+      nonce: 'n-0S6_WzA2Mj',
+      userId,
+      connection: 'db',
+      sessionId: 'session-1',
+      authTime: now() - 5,
+      authTimeRequested: false,
+      audience: CODE_API,
+      scopes,
+      requestedScopes: scopes,
+      draft: { scopes, accessToken: {}, idToken: {} },
+      issuedAt: now(),
+      ...record,
+    });
+}

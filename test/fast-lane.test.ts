@@ -10,7 +10,7 @@ import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator, type EmulatorOptions, type RequestLogEntry } from '../src/index.js';
 import { API, EXAMPLE_CONFIG, TRUSTED, form } from './helpers.js';
-import { CODE_CONFIG, SPA, SPA_CALLBACK, SPA_ORIGIN, WEB_BASIC, WEB_POST } from './code-grant-config.js';
+import { CODE_CONFIG, SPA, SPA_CALLBACK, SPA_ORIGIN, VERIFIER, WEB_BASIC, WEB_POST, codeIssuer } from './code-grant-config.js';
 
 interface Side {
   emulator: Emulator;
@@ -55,6 +55,8 @@ async function answer(s: Side, request: Request) {
   const log = s.log.slice(before).map(({ id: _id, ms: _ms, ...rest }) => rest);
   return { status: res.status, headers, text, log };
 }
+
+const sides = (): [Side, Side] => [codeLane, codeKoa];
 
 async function same(request: Request, sides: [Side, Side] = [lane, koa]) {
   const [a, b] = await Promise.all([answer(sides[0], request), answer(sides[1], request)]);
@@ -127,6 +129,21 @@ describe('the fast lane answers as koa does', () => {
     await code(sides, { ...SPA }, SPA_ORIGIN);
     // The example config's clients have no authorization_code grant, nor origins.
     await code([lane, koa], { ...TRUSTED, code: 'x' }, SPA_ORIGIN);
+  });
+
+  it('an authorization-code exchange that succeeds, from the SPA\'s origin', async () => {
+    // The same code record on each side (no profile scope: the ID token's updated_at is each emulator's load time).
+    const scopes = ['openid', 'offline_access'];
+    const issuers = [];
+    // One at a time: each catches its emulator's code repository with a spy of its own.
+    for (const s of sides()) issuers.push(await codeIssuer({ emulator: s.emulator, http: supertest(s.handler), url: '', close: async () => {} }));
+    const [a, b] = await Promise.all(issuers.map((issue) => issue({ scopes, requestedScopes: scopes, draft: { scopes, accessToken: {}, idToken: {} } })));
+    const request = (code: string): Request => (http) =>
+      http.post('/oauth/token').set('Host', HOST).set('Origin', SPA_ORIGIN).type('form').send(form({ grant_type: 'authorization_code', ...SPA, code, code_verifier: VERIFIER, redirect_uri: SPA_CALLBACK }));
+    const [x, y] = await Promise.all([answer(codeLane, request(a!)), answer(codeKoa, request(b!))]);
+    expect(x).toEqual(y);
+    expect(x.status).toBe(200);
+    expect(x.log).toEqual([{ method: 'POST', path: '/oauth/token', status: 200, tenant: 'dev', grant: 'authorization_code', client: SPA.client_id, user: expect.any(String) }]);
   });
 
   it('the well-known documents: GET, HEAD, ETag revalidation, CORS, tenant prefix, another method', async () => {
