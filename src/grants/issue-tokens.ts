@@ -7,6 +7,7 @@
  * have run, not as it was when the request started (see RecordRefreshToken).
  */
 import { createHash } from 'node:crypto';
+import type { BrowserTransaction } from '../extensions/inputs.js';
 import { hasUserExtensions, runUserExtensions, type TokenDraft, type UserTokenDraft } from '../extensions/run-user-extensions.js';
 import type { LoginFlow } from '../model/login-flow.js';
 import type { Api, Connection } from '../model/tenant.js';
@@ -79,7 +80,11 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
 }
 
 /** Who logs in, and with what, as the extensions see it (a browser login's flow may be interactive). */
-export type UserLogin = Pick<UserTokenRequest, 'user' | 'connection' | 'api' | 'scopes' | 'requestedScopes' | 'issuedAt'> & { readonly flow: LoginFlow };
+export type UserLogin = Pick<UserTokenRequest, 'user' | 'connection' | 'api' | 'scopes' | 'requestedScopes' | 'issuedAt'> & {
+  readonly flow: LoginFlow;
+  /** A browser login's /authorize request (`event.transaction`). */
+  readonly browser?: BrowserTransaction;
+};
 
 /**
  * The first half: counts the login and runs the extensions, which decide the tokens' scopes and claims (the
@@ -106,6 +111,7 @@ export async function draftUserTokens(ctx: GrantContext, req: UserLogin): Promis
     metadata: users.metadata(user),
     logins,
     now: req.issuedAt ?? ctx.now(),
+    browser: req.browser,
   });
 }
 
