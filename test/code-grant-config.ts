@@ -55,7 +55,7 @@ export const CODE_CONFIG: AuthEmulatorConfig = {
         },
         { ...NO_CODE, name: 'No code', app_type: 'non_interactive', token_endpoint_auth_method: 'client_secret_post', grant_types: ['client_credentials'], callbacks: [WEB_CALLBACK] },
       ],
-      connections: [{ name: 'db', users: [{ ...USER, name: 'Ada' }, { email: 'blocked@example.test', password: 'pwd', blocked: true }] }],
+      connections: [{ name: 'db', users: [{ ...USER, name: 'Ada' }, { email: 'blocked@example.test', password: 'pwd', blocked: true }, { email: 'grace@example.test', password: 'pwd' }] }],
     },
   ],
 };
