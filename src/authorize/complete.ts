@@ -7,7 +7,7 @@
  */
 import type { TenantEnv } from '../endpoints/token.js';
 import type { BrowserTransaction } from '../extensions/inputs.js';
-import type { TokenDraft, UserTokenDraft } from '../extensions/run-user-extensions.js';
+import type { Resumption, Suspension, TokenDraft, UserTokenDraft } from '../extensions/run-user-extensions.js';
 import { draftUserTokens, signUserTokens } from '../grants/issue-tokens.js';
 import { userLoginScopes } from '../grants/password-login.js';
 import type { GrantContext } from '../grants/types.js';
@@ -17,8 +17,11 @@ import type { Client } from '../model/tenant.js';
 import { AccessDenied, InvalidRequest, OAuthError, Unauthorized } from '../oauth/errors.js';
 import type { LoginTransactionRecord } from '../store/login-transactions.js';
 import { isSilent, type AuthorizeRequest, type ResponseType } from './request.js';
-import { answer, CallbackError, type BrowserAnswer, type ResponseTarget } from './respond.js';
+import { answer, CallbackError, errorAnswer, type BrowserAnswer, type FlowNote, type ResponseTarget } from './respond.js';
 import { lifetimesOf } from './session.js';
+
+/** What a transaction keeps while a redirect from extension code is away (its `suspended`). */
+export type Suspended = Resumption;
 
 export type Transaction = LoginTransactionRecord<AuthorizeRequest>;
 export type LoggedIn = NonNullable<Transaction['login']>;
@@ -54,16 +57,25 @@ export interface Completion {
    * `logins_count` (Auth0 does not count a single sign-on, community.auth0.com/t/91318).
    */
   readonly fresh: boolean;
+  /** Back from a redirect (`/continue`): where the extensions resume, and the parameters the browser came back with. */
+  readonly resumption?: { readonly suspended: Suspended; readonly query: Readonly<Record<string, string>> };
+  /** For the request's log line. */
+  readonly note?: FlowNote;
 }
 
 /** Runs the extensions and answers the callback; every error after this point goes to the callback. */
 export async function complete(c: Completion): Promise<BrowserAnswer> {
   const target = targetOf(c.transaction.request);
+  if (c.note) {
+    c.note.client = c.transaction.clientId;
+    c.note.user = c.transaction.login.userId;
+  }
   try {
     return await completeOrThrow(c, target);
   } catch (err) {
-    if (err instanceof CallbackError) return answer(err.target, { error: err.error.error, error_description: err.error.description });
-    throw err;
+    if (!(err instanceof CallbackError)) throw err;
+    if (c.note) c.note.error = err.error;
+    return errorAnswer(err.target, err.error);
   }
 }
 
@@ -97,7 +109,8 @@ async function completeOrThrow(c: Completion, target: ResponseTarget): Promise<B
   const ctx: GrantContext = { ...env, client, params: request.query, request: c.request };
   const browser: BrowserTransaction = {
     id: c.transactionId ?? c.request.id,
-    query: request.query,
+    // Back from a redirect, the request extension code sees is the one to /continue.
+    query: c.resumption?.query ?? request.query,
     redirect_uri: request.redirectUri,
     response_type: request.responseTypeWords,
     response_mode: request.responseModeSent ? request.responseMode : undefined,
@@ -111,7 +124,7 @@ async function completeOrThrow(c: Completion, target: ResponseTarget): Promise<B
 
   let draft: UserTokenDraft;
   try {
-    draft = await draftUserTokens(ctx, userLogin);
+    draft = await draftUserTokens(ctx, { ...userLogin, resumption: c.resumption?.suspended });
   } catch (err) {
     // A denial (api.access.deny, a rule's error, UnauthorizedError) goes to the callback with its reason; under
     // prompt=none, an MFA requirement is Auth0's login_required (reference §5.2).
@@ -119,7 +132,7 @@ async function completeOrThrow(c: Completion, target: ResponseTarget): Promise<B
     if (silent && err.error === 'mfa_required') return fail(new OAuthError(400, 'login_required', 'Multifactor authentication required'));
     return fail(err);
   }
-  if (draft.redirect) return suspend(c, draft, draft.redirect.url);
+  if (draft.redirect) return suspend(c, draft, draft.redirect);
 
   // Taken from the store now: of two concurrent answers to one transaction (a double submit), one goes on.
   if (c.transactionId !== undefined && !(await env.loginTransactions.finish(c.transactionId))) throw staleTransaction('the transaction was answered meanwhile');
@@ -173,12 +186,22 @@ async function touchSession(env: TenantEnv, sessionId: string, clientId: string)
   if (record) await env.sessions.touch(sessionId, record, { clientId }, env.now(), lifetimes);
 }
 
-/** A redirect from extension code: phase 3 (continue) keeps the login in its transaction. */
-async function suspend(c: Completion, draft: UserTokenDraft, url: string): Promise<BrowserAnswer> {
+/**
+ * A redirect from extension code: the login waits in its transaction (started now for a single sign-on, which
+ * had none) while the browser is away; the browser goes to the URL with `state=<transaction>` added, and comes
+ * back to `/continue?state=<transaction>` (browser flows reference §9).
+ */
+async function suspend(c: Completion, draft: UserTokenDraft, redirect: { url: string; from: Suspension }): Promise<BrowserAnswer> {
   const { env } = c;
-  const suspended = { draft: { scopes: draft.scopes, accessToken: draft.accessToken, idToken: draft.idToken } };
-  let id = c.transactionId;
-  if (id === undefined) id = await env.loginTransactions.start({ tenant: c.transaction.tenant, clientId: c.transaction.clientId, request: c.transaction.request, createdAt: env.now() });
+  const suspended: Suspended = { from: redirect.from, draft: { scopes: draft.scopes, accessToken: draft.accessToken, idToken: draft.idToken } };
+  const id = c.transactionId ?? (await env.loginTransactions.start({ tenant: c.transaction.tenant, clientId: c.transaction.clientId, request: c.transaction.request, createdAt: env.now() }));
   await env.loginTransactions.update(id, { ...c.transaction, suspended });
-  return { kind: 'redirect', location: `${url}${url.includes('?') ? '&' : '?'}state=${encodeURIComponent(id)}` };
+  return { kind: 'redirect', location: withState(redirect.url, id) };
+}
+
+/** The URL with `state` added to its query (before any fragment). */
+function withState(url: string, state: string): string {
+  const hash = url.indexOf('#');
+  const [base, fragment] = hash < 0 ? [url, ''] : [url.slice(0, hash), url.slice(hash)];
+  return `${base}${base.includes('?') ? '&' : '?'}state=${encodeURIComponent(state)}${fragment}`;
 }

@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BrowserTransaction } from '../extensions/inputs.js';
-import { hasUserExtensions, runUserExtensions, type TokenDraft, type UserTokenDraft } from '../extensions/run-user-extensions.js';
+import { hasUserExtensions, runUserExtensions, type Resumption, type TokenDraft, type UserTokenDraft } from '../extensions/run-user-extensions.js';
 import type { LoginFlow } from '../model/login-flow.js';
 import type { Api, Connection } from '../model/tenant.js';
 import type { User } from '../model/user.js';
@@ -84,6 +84,8 @@ export type UserLogin = Pick<UserTokenRequest, 'user' | 'connection' | 'api' | '
   readonly flow: LoginFlow;
   /** A browser login's /authorize request (`event.transaction`). */
   readonly browser?: BrowserTransaction;
+  /** A browser login back from a redirect (`/continue`): where its extensions resume. */
+  readonly resumption?: Resumption | undefined;
 };
 
 /**
@@ -112,7 +114,7 @@ export async function draftUserTokens(ctx: GrantContext, req: UserLogin): Promis
     logins,
     now: req.issuedAt ?? ctx.now(),
     browser: req.browser,
-  });
+  }, req.resumption);
 }
 
 /** ID-token claims of a browser login (OIDC core §2, §3.1.3.6, §3.3.2.11). */

@@ -6,8 +6,9 @@
  */
 import type { Context, Middleware } from 'koa';
 import { authorize } from '../authorize/authorize.js';
+import { continueLogin } from '../authorize/continue.js';
 import { showLoginPage, submitLogin, type LoginPage } from '../authorize/login.js';
-import type { BrowserAnswer } from '../authorize/respond.js';
+import type { BrowserAnswer, FlowNote } from '../authorize/respond.js';
 import { resume } from '../authorize/resume.js';
 import type { TenantEnv } from '../endpoints/token.js';
 import type { RequestInfo } from '../model/request-info.js';
@@ -28,6 +29,9 @@ const PAGE_HEADERS = { ...NO_STORE, 'X-Frame-Options': 'deny', 'Content-Security
 function requestInfo(ctx: Context): RequestInfo {
   return { id: (ctx.state as { requestId: string }).requestId, ip: ctx.ip, userAgent: ctx.get('User-Agent') || undefined, hostname: ctx.hostname };
 }
+
+/** The request's log line shows what the steps note (request-log.ts reads ctx.state). */
+const note = (ctx: Context): FlowNote => ctx.state as FlowNote;
 
 /** The query string as Params (a repeated parameter is refused, as in a form body). */
 const queryParams = (ctx: Context): Params => parseParams(ctx.querystring, 'application/x-www-form-urlencoded');
@@ -64,7 +68,7 @@ async function renderLoginPage(ctx: Context, page: LoginPage, status: number): P
   ctx.body = loginPage(page);
 }
 
-export function browserRoutes(deps: BrowserDeps): Record<'authorize' | 'login' | 'authorize-resume', Middleware> {
+export function browserRoutes(deps: BrowserDeps): Record<'authorize' | 'login' | 'authorize-resume' | 'continue', Middleware> {
   const envOf = (ctx: Context) => {
     const { tenant, issuer } = ctx.state as TenantState;
     return deps.env(tenant, issuer);
@@ -73,13 +77,13 @@ export function browserRoutes(deps: BrowserDeps): Record<'authorize' | 'login' |
   return {
     authorize: async (ctx) => {
       const env = envOf(ctx);
-      await renderAnswer(ctx, await authorize(env, await requestParams(ctx), readSessionCookie(ctx), requestInfo(ctx)));
+      await renderAnswer(ctx, await authorize(env, await requestParams(ctx), readSessionCookie(ctx), requestInfo(ctx), note(ctx)));
     },
     login: async (ctx) => {
       const env = envOf(ctx);
       if (ctx.method !== 'POST') return renderLoginPage(ctx, await showLoginPage(env, queryParams(ctx).state), 200);
       const form = await readParams(ctx);
-      const result = await submitLogin(env, form.state ?? queryParams(ctx).state, form, readSessionCookie(ctx));
+      const result = await submitLogin(env, form.state ?? queryParams(ctx).state, form, readSessionCookie(ctx), note(ctx));
       if (result.kind === 'page') return renderLoginPage(ctx, result.page, 400);
       if (result.kind === 'answer') return renderAnswer(ctx, result.answer);
       setSessionCookie(ctx, env.issuer, result.sessionId, result.cookieMaxAge);
@@ -87,7 +91,12 @@ export function browserRoutes(deps: BrowserDeps): Record<'authorize' | 'login' |
     },
     'authorize-resume': async (ctx) => {
       const env = envOf(ctx);
-      await renderAnswer(ctx, await resume(env, queryParams(ctx).state, readSessionCookie(ctx), requestInfo(ctx)));
+      await renderAnswer(ctx, await resume(env, queryParams(ctx).state, readSessionCookie(ctx), requestInfo(ctx), note(ctx)));
+    },
+    continue: async (ctx) => {
+      const env = envOf(ctx);
+      const params = await requestParams(ctx);
+      await renderAnswer(ctx, await continueLogin(env, params.state ?? queryParams(ctx).state, params, readSessionCookie(ctx), requestInfo(ctx), note(ctx)));
     },
   };
 }

@@ -52,7 +52,7 @@ export const ROUTES = [
   // return from a redirect Action, logout.
   { name: 'login', methods: ['GET', 'POST'], path: '/u/login', area: 'tenant', page: true },
   { name: 'authorize-resume', methods: ['GET'], path: '/authorize/resume', area: 'tenant', page: true },
-  { name: 'continue', methods: ['GET', 'POST'], path: '/continue', area: 'tenant', page: true, served: false },
+  { name: 'continue', methods: ['GET', 'POST'], path: '/continue', area: 'tenant', page: true },
   { name: 'logout', methods: ['GET'], path: '/v2/logout', area: 'tenant', page: true, served: false },
   { name: 'oidc-logout', methods: ['GET', 'POST'], path: '/oidc/logout', area: 'tenant', page: true, served: false },
 
