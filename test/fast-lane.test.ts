@@ -8,8 +8,9 @@ import type { RequestListener } from 'node:http';
 import fc from 'fast-check';
 import supertest from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEmulator, type Emulator, type RequestLogEntry } from '../src/index.js';
+import { createEmulator, type Emulator, type EmulatorOptions, type RequestLogEntry } from '../src/index.js';
 import { API, EXAMPLE_CONFIG, TRUSTED, form } from './helpers.js';
+import { CODE_CONFIG, SPA, SPA_CALLBACK, SPA_ORIGIN, VERIFIER, WEB_BASIC, WEB_POST, codeIssuer } from './code-grant-config.js';
 
 interface Side {
   emulator: Emulator;
@@ -20,20 +21,23 @@ interface Side {
 const NOW = Date.UTC(2026, 10, 22, 12, 0, 0);
 let lane: Side;
 let koa: Side;
+/** The same, on the authorization-code tests' config (clients with callbacks and web origins). */
+let codeLane: Side;
+let codeKoa: Side;
 
-async function side(fastLane: boolean): Promise<Side> {
+async function side(fastLane: boolean, config: EmulatorOptions['config'] = EXAMPLE_CONFIG): Promise<Side> {
   const log: RequestLogEntry[] = [];
-  const emulator = await createEmulator({ config: EXAMPLE_CONFIG, stateDir: false, fastLane, log: (entry) => log.push(entry) });
+  const emulator = await createEmulator({ config, stateDir: false, fastLane, log: (entry) => log.push(entry) });
   emulator.clock.set(NOW);
   emulator.clock.freeze();
   return { emulator, handler: emulator.callback(), log };
 }
 
 beforeAll(async () => {
-  [lane, koa] = await Promise.all([side(true), side(false)]);
+  [lane, koa, codeLane, codeKoa] = await Promise.all([side(true), side(false), side(true, CODE_CONFIG), side(false, CODE_CONFIG)]);
 });
 afterAll(async () => {
-  await Promise.all([lane.emulator.close(), koa.emulator.close()]);
+  await Promise.all([lane, koa, codeLane, codeKoa].map((s) => s.emulator.close()));
 });
 
 type Request = (http: ReturnType<typeof supertest>) => supertest.Test;
@@ -52,8 +56,10 @@ async function answer(s: Side, request: Request) {
   return { status: res.status, headers, text, log };
 }
 
-async function same(request: Request) {
-  const [a, b] = await Promise.all([answer(lane, request), answer(koa, request)]);
+const sides = (): [Side, Side] => [codeLane, codeKoa];
+
+async function same(request: Request, sides: [Side, Side] = [lane, koa]) {
+  const [a, b] = await Promise.all([answer(sides[0], request), answer(sides[1], request)]);
   expect(a).toEqual(b);
   return a;
 }
@@ -104,6 +110,42 @@ describe('the fast lane answers as koa does', () => {
     await same((http) => http.post('/dev/oauth/token').set('Host', 'dev.localhost:4400').send({ grant_type: 'client_credentials', ...TRUSTED, audience: API }));
   });
 
+  it('authorization-code exchanges that fail, and CORS by the client: an origin of the client, another, none', async () => {
+    const code = (s: [Side, Side], body: Record<string, string>, origin?: string) =>
+      same((http) => {
+        const req = http.post('/oauth/token').set('Host', HOST).type('form');
+        return (origin === undefined ? req : req.set('Origin', origin)).send(form({ grant_type: 'authorization_code', ...body }));
+      }, s);
+    const sides: [Side, Side] = [codeLane, codeKoa];
+    const spa = { ...SPA, code: 'unknown', code_verifier: 'v'.repeat(43), redirect_uri: SPA_CALLBACK };
+    expect((await code(sides, spa, SPA_ORIGIN)).headers['access-control-allow-origin']).toBe(SPA_ORIGIN);
+    expect((await code(sides, spa, 'https://app.cors.example')).status).toBe(403);
+    expect((await code(sides, spa, 'http://localhost:3001')).status).toBe(401);
+    await code(sides, spa, 'null');
+    await code(sides, spa);
+    await code(sides, { ...WEB_POST, code: 'unknown' }, 'http://localhost:4000');
+    await code(sides, { client_id: WEB_BASIC.client_id, code: 'unknown' });
+    await code(sides, { client_id: 'nobody', code: 'unknown' }, SPA_ORIGIN);
+    await code(sides, { ...SPA }, SPA_ORIGIN);
+    // The example config's clients have no authorization_code grant, nor origins.
+    await code([lane, koa], { ...TRUSTED, code: 'x' }, SPA_ORIGIN);
+  });
+
+  it('an authorization-code exchange that succeeds, from the SPA\'s origin', async () => {
+    // The same code record on each side (no profile scope: the ID token's updated_at is each emulator's load time).
+    const scopes = ['openid', 'offline_access'];
+    const issuers = [];
+    // One at a time: each catches its emulator's code repository with a spy of its own.
+    for (const s of sides()) issuers.push(await codeIssuer({ emulator: s.emulator, http: supertest(s.handler), url: '', close: async () => {} }));
+    const [a, b] = await Promise.all(issuers.map((issue) => issue({ scopes, requestedScopes: scopes, draft: { scopes, accessToken: {}, idToken: {} } })));
+    const request = (code: string): Request => (http) =>
+      http.post('/oauth/token').set('Host', HOST).set('Origin', SPA_ORIGIN).type('form').send(form({ grant_type: 'authorization_code', ...SPA, code, code_verifier: VERIFIER, redirect_uri: SPA_CALLBACK }));
+    const [x, y] = await Promise.all([answer(codeLane, request(a!)), answer(codeKoa, request(b!))]);
+    expect(x).toEqual(y);
+    expect(x.status).toBe(200);
+    expect(x.log).toEqual([{ method: 'POST', path: '/oauth/token', status: 200, tenant: 'dev', grant: 'authorization_code', client: SPA.client_id, user: expect.any(String) }]);
+  });
+
   it('the well-known documents: GET, HEAD, ETag revalidation, CORS, tenant prefix, another method', async () => {
     for (const path of ['/.well-known/jwks.json', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server', '/dev/.well-known/jwks.json']) {
       const get = await same((http) => http.get(path).set('Host', HOST));
@@ -119,8 +161,8 @@ describe('the fast lane answers as koa does', () => {
 });
 
 describe('the fast lane answers as koa does, for any token request', () => {
-  const value = fc.oneof(fc.string(), fc.constantFrom('password', 'client_credentials', 'refresh_token', 'trusted-app', 'trusted-app-secret', 'spa', 'user@example.com', 'pwd', API, 'read:sample openid'));
-  const body = fc.dictionary(fc.constantFrom('grant_type', 'client_id', 'client_secret', 'username', 'password', 'audience', 'scope', 'realm', 'refresh_token', '__proto__', 'x'), value);
+  const value = fc.oneof(fc.string(), fc.constantFrom('password', 'client_credentials', 'refresh_token', 'authorization_code', 'trusted-app', 'trusted-app-secret', 'spa', 'user@example.com', 'pwd', API, 'read:sample openid'));
+  const body = fc.dictionary(fc.constantFrom('grant_type', 'client_id', 'client_secret', 'username', 'password', 'audience', 'scope', 'realm', 'refresh_token', 'code', 'code_verifier', 'redirect_uri', '__proto__', 'x'), value);
   const type = fc.constantFrom('application/json', 'application/x-www-form-urlencoded', 'Application/JSON; charset=utf-8', 'application/x-www-form-urlencoded;charset=utf-8');
   const headers = fc.record({ origin: fc.option(fc.constantFrom('http://localhost:3000', 'null')), basic: fc.option(fc.tuple(value, value)) });
 

@@ -8,7 +8,8 @@ import { REVOKE_PARAMETERS } from '../src/endpoints/revoke.js';
 import { TOKEN_PARAMETERS } from '../src/endpoints/token.js';
 import { grants } from '../src/grants/registry.js';
 import type { Grant } from '../src/grants/types.js';
-import { API, TRUSTED, startEmulator, type TestEmulator } from './helpers.js';
+import { API, TRUSTED, form, startEmulator, type TestEmulator } from './helpers.js';
+import { CODE_CONFIG, SPA, SPA_CALLBACK, VERIFIER, codeIssuer } from './code-grant-config.js';
 
 /** Per grant type, the parameters its handler read (through a proxy over the request's params). */
 const read = new Map<string, Set<string>>();
@@ -33,10 +34,12 @@ vi.spyOn(grants, 'get').mockImplementation((grantType: string): Grant | undefine
 });
 
 let t: TestEmulator;
+/** An emulator with browser clients, for the authorization-code grant. */
+let browser: TestEmulator;
 beforeAll(async () => {
-  t = await startEmulator();
+  [t, browser] = await Promise.all([startEmulator(), startEmulator({ config: CODE_CONFIG })]);
 });
-afterAll(() => t.close());
+afterAll(() => Promise.all([t.close(), browser.close()]));
 
 const token = (body: Record<string, unknown>) => t.http.post('/oauth/token').send({ ...TRUSTED, ...body });
 const login = { username: 'user@example.com', password: 'pwd', audience: API, scope: 'openid offline_access' };
@@ -47,6 +50,8 @@ describe('grant parameters', () => {
     await token({ grant_type: 'http://auth0.com/oauth/grant-type/password-realm', realm: 'employees', ...login, ignored: 'x' }).expect(200);
     await token({ grant_type: 'client_credentials', audience: API, scope: 'read:sample', ignored: 'x' }).expect(200);
     await token({ grant_type: 'refresh_token', refresh_token: first.body.refresh_token, scope: 'openid', ignored: 'x' }).expect(200);
+    const code = await (await codeIssuer(browser))();
+    await browser.http.post('/oauth/token').type('form').send(form({ grant_type: 'authorization_code', ...SPA, code, code_verifier: VERIFIER, redirect_uri: SPA_CALLBACK, ignored: 'x' })).expect(200);
 
     expect([...read.keys()].sort()).toEqual([...grants.keys()].sort());
     for (const [grantType, grant] of grants) expect({ grantType, read: [...read.get(grantType)!].sort() }).toEqual({ grantType, read: [...grant.parameters].sort() });

@@ -105,6 +105,8 @@ describe('tenant URLs', () => {
       .set('Access-Control-Request-Headers', 'content-type')
       .expect(204);
     expect(res.headers['access-control-allow-origin']).toBe('http://localhost:3000');
-    expect(res.headers['access-control-allow-headers']).toBe('content-type');
+    // What auth0-spa-js sends (browser flows reference §5.4); token-cors.test.ts has the rest.
+    expect(res.headers['access-control-allow-headers']).toBe('Content-Type, Auth0-Client, DPoP');
+    expect(res.headers['access-control-allow-methods']).toBe('POST');
   });
 });

@@ -3,7 +3,7 @@
  * client authentication → the grant itself (reference §3, "suggested order of checks").
  */
 import { UnauthorizedClient, UnsupportedGrantType, InvalidRequest } from '../oauth/errors.js';
-import { authenticateClient, CLIENT_CREDENTIAL_PARAMETERS, findClient, readClientCredentials } from '../oauth/client-auth.js';
+import { authenticateClient, checkBrowserOrigin, CLIENT_CREDENTIAL_PARAMETERS, findClient, readClientCredentials } from '../oauth/client-auth.js';
 import type { Params } from '../oauth/params.js';
 import { grants } from '../grants/registry.js';
 import type { GrantContext, TokenResponse } from '../grants/types.js';
@@ -23,7 +23,11 @@ export interface ExchangeNote {
   user?: string;
 }
 
-export async function exchange(env: TenantEnv, params: Params, authorization: string | undefined, request: RequestInfo, note: ExchangeNote = {}): Promise<TokenResponse> {
+/**
+ * `origin`: the request's Origin header (a browser's call), which must be one of the client's (see
+ * checkBrowserOrigin).
+ */
+export async function exchange(env: TenantEnv, params: Params, authorization: string | undefined, request: RequestInfo, note: ExchangeNote = {}, origin?: string): Promise<TokenResponse> {
   if (params.client_id !== undefined && env.tenant.clients.has(params.client_id)) note.client = params.client_id;
   const grantType = params.grant_type;
   if (!grantType) throw new InvalidRequest('Missing required parameter: grant_type');
@@ -41,6 +45,7 @@ export async function exchange(env: TenantEnv, params: Params, authorization: st
     });
   }
   authenticateClient(client, credentials, grant.secretRequired);
+  checkBrowserOrigin(client, origin);
   const outcome: { userId?: string } = {};
   const response = await grant.handle({ ...env, client, params, request, outcome });
   if (outcome.userId !== undefined) note.user = outcome.userId;

@@ -1,5 +1,5 @@
 import { managementApi } from '../management/api.js';
-import type { Api, Tenant } from '../model/tenant.js';
+import type { Api, Client, Tenant } from '../model/tenant.js';
 import { AccessDenied } from '../oauth/errors.js';
 import type { Params } from '../oauth/params.js';
 
@@ -16,4 +16,12 @@ export function resolveAudience(tenant: Tenant, params: Params, issuer?: string)
   // NOTE(emulator): user flows cannot get Management API tokens here.
   if (issuer !== undefined && audience === `${issuer}api/v2/`) return managementApi(issuer);
   throw new AccessDenied(`Service not found: ${audience}`);
+}
+
+/**
+ * Whether a login may get a refresh token (`offline_access` survives): the client has the refresh_token grant
+ * and the API, if any, allows offline access (reference, "Refresh token issuance rules").
+ */
+export function offlineAccessAllowed(client: Client, api: Api | undefined): boolean {
+  return client.grantTypes.has('refresh_token') && (api === undefined || api.allowOfflineAccess);
 }

@@ -8,7 +8,7 @@ import type { Api, Client, Connection } from '../model/tenant.js';
 import { InvalidGrant, InvalidRequest, Unauthorized } from '../oauth/errors.js';
 import { requireParams, splitScope } from '../oauth/params.js';
 import { passwordGrantScopes } from '../oauth/scopes.js';
-import { resolveAudience } from './audience.js';
+import { offlineAccessAllowed, resolveAudience } from './audience.js';
 import { issueUserTokens, type ExchangeFlow } from './issue-tokens.js';
 import type { GrantContext, TokenResponse } from './types.js';
 
@@ -30,8 +30,7 @@ export const PASSWORD_LOGIN_PARAMETERS = ['username', 'password', 'audience', 's
  * passwordGrantScopes; `offline_access` only when the client may have refresh tokens and the API allows them.
  */
 export function userLoginScopes(client: Client, api: Api | undefined, requestedScopes: readonly string[]): string[] {
-  const offlineAllowed = client.grantTypes.has('refresh_token') && (api === undefined || api.allowOfflineAccess);
-  return passwordGrantScopes(requestedScopes, api?.scopes, offlineAllowed);
+  return passwordGrantScopes(requestedScopes, api?.scopes, offlineAccessAllowed(client, api));
 }
 
 export async function passwordLogin(ctx: GrantContext, connection: Connection): Promise<TokenResponse> {

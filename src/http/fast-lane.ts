@@ -19,7 +19,7 @@ import { exchange, type TenantEnv } from '../endpoints/token.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { Tenant } from '../model/tenant.js';
 import { parseParams, readBodyText } from './body.js';
-import { corsHeaders } from './cors.js';
+import { clientCorsHeaders, corsHeaders } from './cors.js';
 import { errorResponse, knownError } from './render-error.js';
 import { logEntry, newRequestId, type LoggedState, type RequestLogEntry } from './request-log.js';
 import { issuerFor, resolveTenant } from './tenant.js';
@@ -188,16 +188,23 @@ async function token(deps: FastLaneDeps, req: IncomingMessage, res: ServerRespon
   const start = performance.now();
   const id = newRequestId();
   const state: LoggedState = { tenant: t.tenant };
-  const headers: OutgoingHttpHeaders = { ...corsHeaders(req.headers.origin), 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+  const headers: OutgoingHttpHeaders = { 'Cache-Control': 'no-store', Pragma: 'no-cache' };
+  const origin = req.headers.origin || undefined;
   let status = 200;
   try {
-    const params = parseParams(await readBodyText(req), type);
-    const response = await exchange(deps.env(t.tenant, t.issuer), params, req.headers.authorization || undefined, {
-      id,
-      ip: req.socket.remoteAddress ?? '',
-      userAgent: req.headers['user-agent'] || undefined,
-      hostname: t.hostname,
-    }, state);
+    let response;
+    try {
+      const params = parseParams(await readBodyText(req), type);
+      response = await exchange(deps.env(t.tenant, t.issuer), params, req.headers.authorization || undefined, {
+        id,
+        ip: req.socket.remoteAddress ?? '',
+        userAgent: req.headers['user-agent'] || undefined,
+        hostname: t.hostname,
+      }, state, origin);
+    } finally {
+      // As koa's token route: the CORS headers follow the client, known once the exchange ran (cors.ts).
+      Object.assign(headers, clientCorsHeaders(t.tenant, origin, state.client));
+    }
     send(res, status, headers, JSON_TYPE, JSON.stringify(response));
   } catch (err) {
     status = fail(deps, res, headers, state, err);

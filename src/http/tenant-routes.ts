@@ -9,6 +9,7 @@ import { revoke } from '../endpoints/revoke.js';
 import { exchange, type ExchangeNote, type TenantEnv } from '../endpoints/token.js';
 import { userinfo } from '../endpoints/userinfo.js';
 import type { Tenant } from '../model/tenant.js';
+import { clientCorsHeaders } from './cors.js';
 import { throwIfUnmatched } from './unmatched.js';
 import { readParams } from './body.js';
 import { browserRoutes } from './browser-routes.js';
@@ -39,21 +40,30 @@ export function tenantRouter(deps: RouteDeps): Router {
     token: async (ctx) => {
       const { tenant, issuer } = state(ctx);
       noStore(ctx);
-      const params = await readParams(ctx);
-      ctx.body = await exchange(deps.env(tenant, issuer), params, ctx.get('Authorization') || undefined, {
-        id: (ctx.state as { requestId: string }).requestId,
-        ip: ctx.ip,
-        userAgent: ctx.get('User-Agent') || undefined,
-        hostname: ctx.hostname,
-      }, ctx.state as ExchangeNote);
+      const origin = ctx.get('Origin') || undefined;
+      try {
+        const params = await readParams(ctx);
+        ctx.body = await exchange(deps.env(tenant, issuer), params, ctx.get('Authorization') || undefined, {
+          id: (ctx.state as { requestId: string }).requestId,
+          ip: ctx.ip,
+          userAgent: ctx.get('User-Agent') || undefined,
+          hostname: ctx.hostname,
+        }, ctx.state as ExchangeNote, origin);
+      } finally {
+        ctx.set(clientCorsHeaders(tenant, origin, state(ctx).client));
+      }
     },
     userinfo: userinfoRoute,
     revoke: async (ctx) => {
       const { tenant, issuer } = state(ctx);
       noStore(ctx);
-      const params = await readParams(ctx);
-      const env = deps.env(tenant, issuer);
-      state(ctx).client = (await revoke(tenant, env.refreshTokens, params, ctx.get('Authorization') || undefined)).clientId;
+      const origin = ctx.get('Origin') || undefined;
+      try {
+        const params = await readParams(ctx);
+        await revoke(tenant, deps.env(tenant, issuer).refreshTokens, params, ctx.get('Authorization') || undefined, state(ctx), origin);
+      } finally {
+        ctx.set(clientCorsHeaders(tenant, origin, state(ctx).client));
+      }
       ctx.status = 200;
       ctx.body = '';
     },
