@@ -10,8 +10,9 @@
  * in an iframe still sends it. Over https it is `SameSite=None; Secure`, as Auth0's.
  */
 import type { Context } from 'koa';
+import { SESSION_COOKIE } from '../runtime/start-session.js';
 
-export const SESSION_COOKIE = 'auth0';
+export { SESSION_COOKIE };
 
 function options(ctx: Context, issuer: string) {
   const secure = ctx.protocol === 'https';

@@ -10,6 +10,7 @@ import { exchange, type ExchangeNote, type TenantEnv } from '../endpoints/token.
 import { userinfo } from '../endpoints/userinfo.js';
 import type { Tenant } from '../model/tenant.js';
 import { throwIfUnmatched } from './unmatched.js';
+import { logoutRoutes } from './logout-routes.js';
 import { readParams } from './body.js';
 import { routerFor } from './koa-routes.js';
 import type { TenantState } from './tenant.js';
@@ -59,6 +60,7 @@ export function tenantRouter(deps: RouteDeps): Router {
     jwks: wellKnownRoute(deps, 'jwks'),
     'openid-configuration': wellKnownRoute(deps, 'openid-configuration'),
     'oauth-authorization-server': wellKnownRoute(deps, 'oauth-authorization-server'),
+    ...logoutRoutes(deps),
   });
 }
 

@@ -190,3 +190,19 @@ export function findUser(connection: Connection, login: string): User | undefine
   const key = login.trim().toLowerCase();
   return connection.byEmail.get(key) ?? connection.byUsername.get(key);
 }
+
+/**
+ * A user by user_id, or by email or username in one connection (default: every connection, the Default
+ * Directory first): how tests name users (minting, starting a session).
+ */
+export function lookupUser(tenant: Tenant, login: string, connection: string | undefined): User | undefined {
+  const byId = tenant.usersById.get(login);
+  if (byId) return byId;
+  const order = connection ? [connection] : [tenant.defaultDirectory, ...tenant.connections.keys()].filter((c): c is string => !!c);
+  for (const name of order) {
+    const c = tenant.connections.get(name);
+    const user = c && findUser(c, login);
+    if (user) return user;
+  }
+  return undefined;
+}
