@@ -231,7 +231,7 @@ export class Emulator {
   }
 
   /** A login session for a user, as the login page makes: its id and the cookies for a browser (runtime/start-session.ts). */
-  startSession(options: StartSessionOptions): Promise<StartedSession> {
+  async startSession(options: StartSessionOptions): Promise<StartedSession> {
     return startSession(this.#envFor(options, SessionError), this.#cookieKeys, options);
   }
 
