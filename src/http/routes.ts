@@ -101,6 +101,12 @@ export function servedRoutes<A extends Route['area']>(area: A): ServedRoute<A>[]
   return ROUTES.filter((r): r is ServedRoute<A> => r.area === area && !('served' in r && r.served === false));
 }
 
+/** Whether the emulator serves a route (the table marks those it does not serve yet). */
+export function isServed(name: RouteName): boolean {
+  const route = byName.get(name)!;
+  return !('served' in route && route.served === false);
+}
+
 /** The URL of a route at a tenant's issuer (which ends with a slash). */
 export function urlFor(issuer: string, name: IssuerRouteName): string {
   return `${issuer}${byName.get(name)!.path.slice(1)}`;
