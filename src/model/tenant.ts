@@ -88,7 +88,7 @@ export const grantKey = (clientId: string, audience: string) => `${clientId}\n${
 
 // NOTE(emulator): Auth0 fills grant_types from app_type when a client is created in the dashboard;
 // these are the dashboard's defaults, plus `password` nowhere (it must be enabled explicitly, as in Auth0).
-const DEFAULT_GRANTS: Record<ClientConfig['app_type'], string[]> = {
+export const DEFAULT_GRANTS: Readonly<Record<ClientConfig['app_type'], readonly string[]>> = {
   spa: ['authorization_code', 'implicit', 'refresh_token'],
   native: ['authorization_code', 'implicit', 'refresh_token'],
   regular_web: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'],
