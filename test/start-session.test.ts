@@ -76,6 +76,14 @@ describe('POST /__emulator/sessions', () => {
     expectCookies(res.body, { domain: '127.0.0.1', path: '/' });
   });
 
+  it('makes the cookies for the host the control plane was called at, unless told the issuer', async () => {
+    const port = new URL(t.url).port;
+    const byName = await t.http.post('/__emulator/sessions').set('Host', `localhost:${port}`).send({ user: 'user@example.com' }).expect(201);
+    expectCookies(byName.body, { domain: 'localhost', path: '/' });
+    const told = await t.http.post('/__emulator/sessions').set('Host', `localhost:${port}`).send({ user: 'user@example.com', issuer: `http://dev.localhost:${port}/` }).expect(201);
+    expectCookies(told.body, { domain: 'dev.localhost', path: '/' });
+  });
+
   it('takes tenant (body or ?tenant=), connection and issuer', async () => {
     const port = new URL(t.url).port;
     const res = await t.http.post('/__emulator/sessions?tenant=dev').send({ user: 'user@example.com', connection: 'employees', issuer: `http://localhost:${port}/dev/` }).expect(201);

@@ -10,7 +10,7 @@
  *   GET    /__emulator/journal                    recent requests   DELETE clear it
  *   POST   /__emulator/tokens                     mint (JSON: tenant?, client, user?, audience?, scope?, expiresIn?, notBefore?)
  *   POST   /__emulator/sessions                   start a login session (JSON: tenant?, user, connection?, issuer?):
- *                                                 its id and the cookies for a browser
+ *                                                 its id and the cookies for a browser (default: for this host)
  *   GET    /__emulator/logs[?tenant=]             extension output, as server-sent events; a reader that falls
  *                                                 behind misses events and is told how many (`event: dropped`)
  */
@@ -19,7 +19,7 @@ import { RequestError } from '../errors.js';
 import type { ExtensionLogEntry } from '../extensions/sandbox.js';
 import type { MintOptions } from '../grants/mint.js';
 import type { TokenResponse } from '../grants/types.js';
-import type { Snapshot } from '../model/snapshot.js';
+import { issuerAt, type Snapshot } from '../model/snapshot.js';
 import type { Auth0User } from '../model/user-profile.js';
 import { AccessDenied, InvalidRequest, NotFound } from '../oauth/errors.js';
 import { checkedTime, type Clock } from '../runtime/clock.js';
@@ -150,8 +150,13 @@ export function controlPlane(backend: ControlBackend) {
       const body = object(await readJsonBody(ctx));
       if (typeof body.user !== 'string') throw new InvalidRequest('Missing required parameter: user');
       strings(body, 'tenant', 'connection', 'issuer');
+      const name = tenantOf(ctx) ?? (body.tenant as string | undefined);
+      const tenant = name === undefined ? backend.snapshot.rootTenant : backend.snapshot.tenants.get(name);
+      // By default the cookies are for the host the test called the control plane at (localhost:4400 →
+      // localhost): the browser under test most likely reaches the emulator by that name too.
+      const issuer = (body.issuer as string | undefined) ?? (tenant && issuerAt(backend.snapshot, tenant, `${ctx.protocol}://${ctx.host}`));
       ctx.set('Cache-Control', 'no-store');
-      ctx.body = await backend.startSession({ ...(body as unknown as StartSessionOptions), tenant: tenantOf(ctx) ?? (body.tenant as string | undefined) });
+      ctx.body = await backend.startSession({ ...(body as unknown as StartSessionOptions), tenant: name, ...(issuer === undefined ? {} : { issuer }) });
       ctx.status = 201;
     },
     'control.logs': (ctx) => {
