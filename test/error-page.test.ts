@@ -44,8 +44,8 @@ describe('the error page of a browser endpoint', () => {
   });
   afterAll(() => emulator.close());
 
-  it('/authorize (not served yet) answers Auth0-style HTML, whatever the client accepts, with the values escaped', async () => {
-    const res = await http.get('/authorize?client_id=<x>').set('Accept', 'application/json').expect(404);
+  it('/authorize answers Auth0-style HTML, whatever the client accepts, with the values escaped', async () => {
+    const res = await http.get('/authorize?client_id=<x>').set('Accept', 'application/json').expect(400);
     expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
     expect(res.headers).toMatchObject({ 'cache-control': 'no-store', 'x-frame-options': 'deny' });
     expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
@@ -53,21 +53,21 @@ describe('the error page of a browser endpoint', () => {
     expect(res.text).toContain('<h1>Oops!, something went wrong</h1>');
     expect(res.text).toContain('<p class="tenant" id="tenant-name">&lt;b&gt;Acme &amp; &quot;Sons&quot;&lt;/b&gt;</p>');
     expect(res.text).not.toContain('<b>Acme');
-    expect(res.text).toContain('<code id="error-details">not_found: The emulator does not serve GET /authorize yet</code>');
+    expect(res.text).toContain('<code id="error-details">invalid_request: Unknown client: &lt;x&gt;</code>');
     // The tracking id is the request's log id.
     const entry = log.at(-1)!;
-    expect(entry).toMatchObject({ method: 'GET', path: '/authorize', status: 404, tenant: 'acme', error: 'not_found' });
+    expect(entry).toMatchObject({ method: 'GET', path: '/authorize', status: 400, tenant: 'acme', error: 'invalid_request' });
     expect(res.text).toContain(`<p>Tracking ID: <code id="tracking-id">${entry.id}</code></p>`);
     expect(res.text).not.toMatch(/<script|https?:\/\//);
   });
 
   it('also under a tenant prefix, for POST, and a wrong method is a 405 page with Allow', async () => {
-    const post = await http.post('/acme/authorize').type('form').send('client_id=x').expect(404);
-    expect(post.text).toContain('<code id="error-details">not_found: The emulator does not serve POST /authorize yet</code>');
+    const post = await http.post('/acme/authorize').type('form').send('client_id=x').expect(400);
+    expect(post.text).toContain('<code id="error-details">invalid_request: Unknown client: x</code>');
     const put = await http.put('/authorize').expect(405);
     expect(put.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', allow: 'HEAD, GET, POST' });
     expect(put.text).toContain('<code id="error-details">method_not_allowed: Method not allowed; use HEAD or GET or POST</code>');
-    const head = await http.head('/authorize').expect(404);
+    const head = await http.head('/authorize').expect(400);
     expect(head.headers['content-type']).toBe('text/html; charset=utf-8');
   });
 

@@ -135,7 +135,7 @@ describe('a login flow, as extension code sees it', () => {
 
 describe('a redirect asked by extension code', () => {
   it('a rule’s context.redirect: in an interactive flow the pipeline stops after the rules and says where; elsewhere interaction_required', async () => {
-    expect(await runUserExtensions(env, login('rule-redirect', BROWSER_FLOW))).toEqual({ scopes: ['openid'], accessToken: {}, idToken: {}, redirect: { url: 'https://example.com/consent' } });
+    expect(await runUserExtensions(env, login('rule-redirect', BROWSER_FLOW))).toEqual({ scopes: ['openid'], accessToken: {}, idToken: {}, redirect: { url: 'https://example.com/consent', from: { after: 'rules' } } });
     await expect(runUserExtensions(env, login('rule-redirect', PASSWORD_FLOW))).rejects.toMatchObject({
       status: 403,
       error: 'interaction_required',
@@ -154,7 +154,7 @@ describe('a redirect asked by extension code', () => {
       scopes: ['openid'],
       accessToken: { 'https://example.com/before': 1 },
       idToken: {},
-      redirect: { url: 'https://example.com/profile' },
+      redirect: { url: 'https://example.com/profile', from: { after: 'action', index: 0 } },
     });
     await expect(runUserExtensions(env, login('action-redirect', PASSWORD_FLOW))).rejects.toMatchObject({
       status: 403,

@@ -46,7 +46,7 @@ describe('the route table', () => {
     const doc = (await t.http.get('/.well-known/openid-configuration').expect(200)).body as Record<string, unknown>;
     const urls = Object.entries(doc).filter(([key]) => key.endsWith('_endpoint') || key === 'jwks_uri');
     const served = ROUTES.filter((r) => r.area === 'tenant' && !('served' in r)).map((r) => r.name);
-    expect(urls.map(([, url]) => url)).toEqual((['token', 'userinfo', 'jwks', 'revoke', 'oidc-logout'] as const).map((name) => urlFor(issuer, name)));
+    expect(urls.map(([, url]) => url)).toEqual((['authorize', 'token', 'userinfo', 'jwks', 'revoke', 'oidc-logout'] as const).map((name) => urlFor(issuer, name)));
     for (const [key, url] of urls) {
       const route = ROUTES.find((r) => urlFor(issuer, r.name as 'token') === url)!;
       expect(served, key).toContain(route.name);

@@ -15,6 +15,7 @@ describe('discovery and JWKS', () => {
     const res = await t.http.get('/.well-known/openid-configuration').expect(200);
     const expected = {
       issuer,
+      authorization_endpoint: `${issuer}authorize`,
       token_endpoint: `${issuer}oauth/token`,
       userinfo_endpoint: `${issuer}userinfo`,
       jwks_uri: `${issuer}.well-known/jwks.json`,

@@ -10,6 +10,24 @@ import type { Params } from '../oauth/params.js';
 import { auth0Profile } from '../model/user-profile.js';
 import type { UserMetadata } from '../runtime/user-state.js';
 
+/**
+ * A browser login's transaction, as Actions see it in `event.transaction` (browser flows reference §9) and
+ * rules in `context.request.query`: the /authorize request.
+ */
+export interface BrowserTransaction {
+  /** The login transaction's id. */
+  readonly id: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly redirect_uri: string;
+  readonly response_type: readonly string[];
+  readonly response_mode: string | undefined;
+  readonly state: string | undefined;
+  readonly prompt: readonly string[];
+  readonly login_hint: string | undefined;
+  readonly ui_locales: readonly string[];
+  readonly acr_values: readonly string[];
+}
+
 /** One login as the user pipeline sees it: how it happened (its flow), who, through which client, for what. */
 export interface Login {
   readonly flow: LoginFlow;
@@ -27,6 +45,8 @@ export interface Login {
   readonly logins: number;
   /** Epoch seconds: the tokens' issue time. */
   readonly now: number;
+  /** A browser login's /authorize request. */
+  readonly browser?: BrowserTransaction | undefined;
 }
 
 /** The request body as extension code sees it: never the password or the client secret. */
@@ -88,7 +108,7 @@ function contextTail(login: Login) {
   const { request } = login;
   return {
     protocol: login.flow.protocol,
-    request: { userAgent: request.userAgent, ip: request.ip, hostname: request.hostname, query: {}, body: safeBody(login.params), geoip: {} },
+    request: { userAgent: request.userAgent, ip: request.ip, hostname: request.hostname, query: login.browser ? safeBody(login.browser.query) : {}, body: login.browser ? {} : safeBody(login.params), geoip: {} },
     stats: { loginsCount: login.logins },
     sso: { with_auth0: false, with_dbconn: false, current_clients: [] },
     accessToken: {},
@@ -128,14 +148,21 @@ export function postLoginEvent(login: Login) {
     user: { ...profile(login), multifactor: [] },
     client: { client_id: client.clientId, name: client.name, metadata: client.metadata },
     connection: { id: connection?.id, name: connection?.name ?? login.user.connection, strategy: 'auth0', metadata: {} },
-    request: { ip: request.ip, hostname: request.hostname, method: 'POST', user_agent: request.userAgent, query: {}, body: safeBody(login.params), geoip: {} },
-    transaction: { id: request.id, protocol: login.flow.protocol, requested_scopes: login.requestedScopes, locale: 'en' },
+    request: login.browser
+      ? { ip: request.ip, hostname: request.hostname, method: 'GET', user_agent: request.userAgent, query: safeBody(login.browser.query), body: {}, geoip: {} }
+      : { ip: request.ip, hostname: request.hostname, method: 'POST', user_agent: request.userAgent, query: {}, body: safeBody(login.params), geoip: {} },
+    transaction: login.browser ? browserTransaction(login, login.browser) : { id: request.id, protocol: login.flow.protocol, requested_scopes: login.requestedScopes, locale: 'en' },
     authentication: { methods: authenticationMethods(login, (seconds) => new Date(seconds * 1000).toISOString()) },
     authorization: { roles: [] },
     stats: { logins_count: login.logins },
     tenant: { id: tenant.name },
     ...(login.api ? { resource_server: { identifier: login.api.identifier } } : {}),
   };
+}
+
+function browserTransaction(login: Login, browser: BrowserTransaction) {
+  const { query: _query, ...fields } = browser;
+  return { ...fields, protocol: login.flow.protocol, requested_scopes: login.requestedScopes, locale: 'en' };
 }
 
 export function credentialsExchangeEvent(tenant: Tenant, client: Client, api: Api, scopes: readonly string[], requested: readonly string[], request: RequestInfo, params: Params) {

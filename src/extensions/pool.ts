@@ -91,6 +91,11 @@ export interface Job {
   configuration?: string;
   /** Post-login Actions: what `api.redirect.canRedirect()` answers (the flow is interactive). */
   canRedirect?: boolean;
+  /**
+   * Post-login Actions, back from a redirect (`/continue`): the first script is the Action that redirected, and
+   * its `onContinuePostLogin` runs instead of `onExecutePostLogin`; the others run as usual.
+   */
+  continued?: boolean;
 }
 
 /** Arguments as a Job's input: JSON texts, with undefined kept (JSON would make it null in an array). */
@@ -337,7 +342,7 @@ export class SandboxPool {
       worker.known.add(key);
       return { file, name, hash, source };
     });
-    this.#send(worker, { t: 'job', id: pending.id, kind: job.kind, tenant: job.tenant, scripts, input: job.input, configuration: job.configuration, canRedirect: job.canRedirect });
+    this.#send(worker, { t: 'job', id: pending.id, kind: job.kind, tenant: job.tenant, scripts, input: job.input, configuration: job.configuration, canRedirect: job.canRedirect, continued: job.continued });
   }
 
   #send(worker: Worker, message: object): void {

@@ -28,7 +28,21 @@ export interface TokenDraft {
  * Action that asked, and `redirect` says where; the browser login resumes it when the user comes back.
  */
 export interface UserTokenDraft extends TokenDraft {
-  redirect?: { url: string };
+  redirect?: { url: string; from: Suspension };
+}
+
+/**
+ * Where a redirect suspended the pipeline, for the browser login to resume it when the user comes back
+ * (`/continue`): after the rules (Auth0 then runs every rule again, with the protocol `redirect-callback`), or
+ * in the post-login Action at this index of the tenant's list (Auth0 goes on in its `onContinuePostLogin`, then
+ * runs the Actions after it).
+ */
+export type Suspension = { readonly after: 'rules' } | { readonly after: 'action'; readonly index: number };
+
+/** A suspended pipeline to resume: where, and the draft as it was then (the Actions before it had edited it). */
+export interface Resumption {
+  readonly from: Suspension;
+  readonly draft: TokenDraft;
 }
 
 export interface ExtensionEnv {
@@ -101,23 +115,29 @@ export function hasUserExtensions(tenant: Tenant, flow: LoginFlow): boolean {
   return ext.rules.length > 0 || ext.postLoginActions.length > 0 || (flow.passwordExchange && ext.passwordExchangeHook !== undefined);
 }
 
-export async function runUserExtensions(env: ExtensionEnv, login: Login): Promise<UserTokenDraft> {
+export async function runUserExtensions(env: ExtensionEnv, login: Login, resumption?: Resumption): Promise<UserTokenDraft> {
   const { flow } = login;
   const ext = login.tenant.extensions;
-  const draft: UserTokenDraft = { scopes: [...login.scopes], accessToken: {}, idToken: {} };
-  const hasPasswordHook = flow.passwordExchange && ext.passwordExchangeHook !== undefined;
+  const fromAction = resumption?.from.after === 'action' ? resumption.from.index : undefined;
+  const draft: UserTokenDraft =
+    fromAction === undefined
+      ? { scopes: [...login.scopes], accessToken: {}, idToken: {} }
+      : { scopes: [...resumption!.draft.scopes], accessToken: { ...resumption!.draft.accessToken }, idToken: { ...resumption!.draft.idToken } };
+  const hasPasswordHook = fromAction === undefined && flow.passwordExchange && ext.passwordExchangeHook !== undefined;
+  // Back from a rule's redirect, every rule runs again and sees the protocol `redirect-callback` (Auth0).
+  const ruleLogin: Login = resumption?.from.after === 'rules' ? { ...login, flow: { ...flow, protocol: 'redirect-callback' } } : login;
 
   const tag: Tag = { tenant: login.tenant.name, requestId: login.request.id };
   const why = new Explanation();
   const claimCtx = { sandbox: env.sandbox, tag, why };
   const run = (job: Parameters<Sandbox['run']>[0]) => env.sandbox.run(job, ext, tag);
   try {
-    if (ext.rules.length > 0) {
+    if (ext.rules.length > 0 && fromAction === undefined) {
       const result = (await run({
         kind: 'rules',
         tenant: login.tenant.name,
         scripts: ext.rules,
-        input: [ruleUserJson(login), ruleContextJson(login)],
+        input: [ruleUserJson(ruleLogin), ruleContextJson(ruleLogin)],
         configuration: asJson(ext.configuration),
       }).catch((err: unknown) => {
         throw asOAuthError(err, ruleError);
@@ -141,7 +161,7 @@ export async function runUserExtensions(env: ExtensionEnv, login: Login): Promis
       const redirect = result.redirect ? ruleRedirect(result.redirect, env.sandbox, tag) : undefined;
       if (redirect) {
         // Every rule has run: the browser goes to the redirect, and on its return the rules run again (Auth0).
-        draft.redirect = redirect;
+        draft.redirect = { ...redirect, from: { after: 'rules' } };
         return draft;
       }
     }
@@ -171,17 +191,19 @@ export async function runUserExtensions(env: ExtensionEnv, login: Login): Promis
       }
     }
 
-    if (ext.postLoginActions.length > 0) {
+    const first = fromAction ?? 0;
+    if (ext.postLoginActions.length > first) {
       const { ops } = (await run({
         kind: 'actions-post-login',
         tenant: login.tenant.name,
-        scripts: ext.postLoginActions,
+        scripts: ext.postLoginActions.slice(first),
         input: [JSON.stringify({ ...postLoginEvent(login), secrets: ext.secrets })],
         canRedirect: flow.interactive,
+        ...(fromAction === undefined ? {} : { continued: true }),
       }).catch((err: unknown) => {
         throw asOAuthError(err, (f) => new AccessDenied(f.message));
       })) as { ops: ActionOp[] };
-      applyPostLoginOps(env, login, ops, draft, claimCtx);
+      applyPostLoginOps(env, login, ops, draft, claimCtx, first);
     }
   } finally {
     why.flush(env.sandbox, tag, `${login.user.email} via ${login.client.clientId}`);
@@ -206,9 +228,12 @@ export interface ActionOp {
   reason?: string;
   code?: string;
   url?: string;
+  /** A redirect's Action, by its index in the job's scripts. */
+  index?: number;
 }
 
-function applyPostLoginOps(env: ExtensionEnv, login: Login, ops: ActionOp[], draft: UserTokenDraft, ctx: { sandbox: Sandbox; tag: Tag; why: Explanation }): void {
+/** Applies the Actions' operations to the draft; `first` is the index (in the tenant's list) of the job's first Action. */
+function applyPostLoginOps(env: ExtensionEnv, login: Login, ops: ActionOp[], draft: UserTokenDraft, ctx: { sandbox: Sandbox; tag: Tag; why: Explanation }, first: number): void {
   let failure: OAuthError | undefined;
   for (const op of ops) {
     switch (op.op) {
@@ -248,7 +273,7 @@ function applyPostLoginOps(env: ExtensionEnv, login: Login, ops: ActionOp[], dra
         break;
       case 'redirect':
         // The worker ran no Action after this one (the pipeline is suspended there); a denial still wins.
-        if (login.flow.interactive) draft.redirect ??= { url: op.url! };
+        if (login.flow.interactive) draft.redirect ??= { url: op.url!, from: { after: 'action', index: first + (op.index ?? 0) } };
         // canRedirect() is false in the other flows: a redirect there is interaction_required.
         else failure ??= new OAuthError(403, 'interaction_required', 'Redirect is not possible in this flow');
         break;

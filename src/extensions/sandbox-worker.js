@@ -305,11 +305,15 @@ async function runActions(job) {
   const handlerName = job.kind === 'actions-post-login' ? 'onExecutePostLogin' : 'onExecuteCredentialsExchange';
   /** @type {Record<string, unknown>[]} */
   const ops = [];
-  for (const script of /** @type {Script[]} */ (job.scripts)) {
+  const scripts = /** @type {Script[]} */ (job.scripts);
+  for (let index = 0; index < scripts.length; index++) {
+    const script = /** @type {Script} */ (scripts[index]);
     const entry = load(job.tenant, script);
-    const handler = entry.exported && entry.exported[handlerName];
+    // Back from a redirect, the Action that redirected goes on in its onContinuePostLogin (Auth0).
+    const name = job.continued === true && index === 0 ? 'onContinuePostLogin' : handlerName;
+    const handler = entry.exported && entry.exported[name];
     if (typeof handler !== 'function') {
-      log(script.name, 'warn', [`exports.${handlerName} is not a function; this Action was skipped`]);
+      log(script.name, 'warn', [`exports.${name} is not a function; this Action was skipped`]);
       continue;
     }
     let denied = false;
@@ -355,10 +359,14 @@ async function runActions(job) {
       },
       redirect: {
         canRedirect: () => job.canRedirect === true,
-        /** @param {string} url */
-        sendUserTo: (url) => {
+        /** @param {string} url @param {{ query?: Record<string, unknown> }} [options] */
+        sendUserTo: (url, options) => {
           redirected = true;
-          return record({ op: 'redirect', url: String(url) });
+          const query = Object.entries(options?.query ?? {});
+          if (query.length === 0) return record({ op: 'redirect', url: String(url), index });
+          const target = new URL(String(url));
+          for (const [key, value] of query) target.searchParams.set(key, String(value));
+          return record({ op: 'redirect', url: target.toString(), index });
         },
       },
       cache: {

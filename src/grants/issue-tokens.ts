@@ -7,7 +7,8 @@
  * have run, not as it was when the request started (see RecordRefreshToken).
  */
 import { createHash } from 'node:crypto';
-import { hasUserExtensions, runUserExtensions, type TokenDraft, type UserTokenDraft } from '../extensions/run-user-extensions.js';
+import type { BrowserTransaction } from '../extensions/inputs.js';
+import { hasUserExtensions, runUserExtensions, type Resumption, type TokenDraft, type UserTokenDraft } from '../extensions/run-user-extensions.js';
 import type { LoginFlow } from '../model/login-flow.js';
 import type { Api, Connection } from '../model/tenant.js';
 import type { User } from '../model/user.js';
@@ -79,7 +80,13 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
 }
 
 /** Who logs in, and with what, as the extensions see it (a browser login's flow may be interactive). */
-export type UserLogin = Pick<UserTokenRequest, 'user' | 'connection' | 'api' | 'scopes' | 'requestedScopes' | 'issuedAt'> & { readonly flow: LoginFlow };
+export type UserLogin = Pick<UserTokenRequest, 'user' | 'connection' | 'api' | 'scopes' | 'requestedScopes' | 'issuedAt'> & {
+  readonly flow: LoginFlow;
+  /** A browser login's /authorize request (`event.transaction`). */
+  readonly browser?: BrowserTransaction;
+  /** A browser login back from a redirect (`/continue`): where its extensions resume. */
+  readonly resumption?: Resumption | undefined;
+};
 
 /**
  * The first half: counts the login and runs the extensions, which decide the tokens' scopes and claims (the
@@ -106,7 +113,8 @@ export async function draftUserTokens(ctx: GrantContext, req: UserLogin): Promis
     metadata: users.metadata(user),
     logins,
     now: req.issuedAt ?? ctx.now(),
-  });
+    browser: req.browser,
+  }, req.resumption);
 }
 
 /** ID-token claims of a browser login (OIDC core §2, §3.1.3.6, §3.3.2.11). */

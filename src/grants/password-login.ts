@@ -3,9 +3,8 @@
  * credentials, decide scopes, issue tokens. Order of checks follows reference §3: parameters →
  * connection → audience → credentials → blocked.
  */
-import type { Connection } from '../model/tenant.js';
-import { findUser } from '../model/tenant.js';
-import { checkPassword } from '../model/password.js';
+import { checkCredentials } from '../model/credentials.js';
+import type { Api, Client, Connection } from '../model/tenant.js';
 import { InvalidGrant, InvalidRequest, Unauthorized } from '../oauth/errors.js';
 import { requireParams, splitScope } from '../oauth/params.js';
 import { passwordGrantScopes } from '../oauth/scopes.js';
@@ -26,6 +25,15 @@ export const PASSWORD_FLOW: ExchangeFlow = {
 /** What both password grants read (password-realm adds `realm`). */
 export const PASSWORD_LOGIN_PARAMETERS = ['username', 'password', 'audience', 'scope'] as const;
 
+/**
+ * The scopes a user login grants (the password grants, and the browser login, which reuses the rule): see
+ * passwordGrantScopes; `offline_access` only when the client may have refresh tokens and the API allows them.
+ */
+export function userLoginScopes(client: Client, api: Api | undefined, requestedScopes: readonly string[]): string[] {
+  const offlineAllowed = client.grantTypes.has('refresh_token') && (api === undefined || api.allowOfflineAccess);
+  return passwordGrantScopes(requestedScopes, api?.scopes, offlineAllowed);
+}
+
 export async function passwordLogin(ctx: GrantContext, connection: Connection): Promise<TokenResponse> {
   const { client, params } = ctx;
   const { username, password } = requireParams(params, 'username', 'password');
@@ -37,17 +45,15 @@ export async function passwordLogin(ctx: GrantContext, connection: Connection): 
   }
   const api = resolveAudience(ctx.tenant, params);
 
-  const user = findUser(connection, username);
-  if (!(await checkPassword(user?.password, password)) || !user) {
-    throw new InvalidGrant('Wrong email or password.', { logDetail: user ? 'wrong password' : `no user "${username}" in ${connection.name}` });
-  }
+  const checked = await checkCredentials(connection, username, password);
+  if (!checked.user) throw new InvalidGrant('Wrong email or password.', { logDetail: checked.why });
+  const { user } = checked;
   // NOTE(emulator): Auth0 documents 401 unauthorized "user is blocked" for the resource-owner endpoint;
   // the /oauth/token status is not confirmed (reference §13.3).
   if (user.blocked) throw new Unauthorized('user is blocked', { logDetail: `${user.email} is blocked` });
 
   const requestedScopes = splitScope(params.scope);
-  const offlineAllowed = client.grantTypes.has('refresh_token') && (api === undefined || api.allowOfflineAccess);
-  const scopes = passwordGrantScopes(requestedScopes, api?.scopes, offlineAllowed);
+  const scopes = userLoginScopes(client, api, requestedScopes);
   return issueUserTokens(ctx, {
     flow: PASSWORD_FLOW,
     user,

@@ -37,7 +37,7 @@ const C = CONTROL_PREFIX;
 
 export const ROUTES = [
   // The tenant endpoints (reference §1-§7, §12), in discovery's order.
-  { name: 'authorize', methods: ['GET', 'POST'], path: '/authorize', area: 'tenant', page: true, served: false },
+  { name: 'authorize', methods: ['GET', 'POST'], path: '/authorize', area: 'tenant', page: true },
   { name: 'token', methods: ['POST'], path: '/oauth/token', area: 'tenant', lane: true },
   { name: 'device-code', methods: ['POST'], path: '/oauth/device/code', area: 'tenant', served: false },
   { name: 'userinfo', methods: ['GET', 'POST'], path: '/userinfo', area: 'tenant' },
@@ -50,9 +50,9 @@ export const ROUTES = [
   { name: 'oauth-authorization-server', methods: ['GET'], path: '/.well-known/oauth-authorization-server', area: 'tenant', lane: true },
   // The browser login (browser flows reference §2, §6, §9): Universal Login's page, the resume step, the
   // return from a redirect Action, logout.
-  { name: 'login', methods: ['GET', 'POST'], path: '/u/login', area: 'tenant', page: true, served: false },
-  { name: 'authorize-resume', methods: ['GET'], path: '/authorize/resume', area: 'tenant', page: true, served: false },
-  { name: 'continue', methods: ['GET', 'POST'], path: '/continue', area: 'tenant', page: true, served: false },
+  { name: 'login', methods: ['GET', 'POST'], path: '/u/login', area: 'tenant', page: true },
+  { name: 'authorize-resume', methods: ['GET'], path: '/authorize/resume', area: 'tenant', page: true },
+  { name: 'continue', methods: ['GET', 'POST'], path: '/continue', area: 'tenant', page: true },
   { name: 'logout', methods: ['GET'], path: '/v2/logout', area: 'tenant', page: true },
   { name: 'oidc-logout', methods: ['GET', 'POST'], path: '/oidc/logout', area: 'tenant', page: true },
 

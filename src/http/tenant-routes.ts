@@ -12,6 +12,7 @@ import type { Tenant } from '../model/tenant.js';
 import { throwIfUnmatched } from './unmatched.js';
 import { logoutRoutes } from './logout-routes.js';
 import { readParams } from './body.js';
+import { browserRoutes } from './browser-routes.js';
 import { routerFor } from './koa-routes.js';
 import type { TenantState } from './tenant.js';
 import { wellKnownRoute, type WellKnownDeps } from './well-known.js';
@@ -61,6 +62,7 @@ export function tenantRouter(deps: RouteDeps): Router {
     'openid-configuration': wellKnownRoute(deps, 'openid-configuration'),
     'oauth-authorization-server': wellKnownRoute(deps, 'oauth-authorization-server'),
     ...logoutRoutes(deps),
+    ...browserRoutes(deps),
   });
 }
 
