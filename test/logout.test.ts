@@ -70,6 +70,19 @@ function expectCookieCleared(res: supertest.Response, path = '/'): void {
   expect(cookies[1]).toMatch(new RegExp(`^auth0\\.sig=[\\w-]+; path=${path}; expires=Thu, 01 Jan 1970 00:00:00 GMT; samesite=lax; httponly$`));
 }
 
+/**
+ * Whether the browser holding these cookies has a session: silent authentication (prompt=none), which
+ * answers a code with a session and login_required without one.
+ */
+async function hasSession(session: StartedSession): Promise<boolean> {
+  const res = await http.get('/authorize').query({ client_id: 'spa', response_type: 'code', redirect_uri: 'http://localhost:3000', prompt: 'none', state: 's' }).set('Cookie', cookieHeader(session));
+  expect(res.status).toBe(302);
+  const query = new URL(res.headers.location!).searchParams;
+  if (query.get('error') === 'login_required') return false;
+  expect(query.get('code')).toEqual(expect.any(String));
+  return true;
+}
+
 const idToken = (client: string) => emulator.idToken({ client, user: 'alice@example.com' });
 /** An ID token of the HS256 client, signed with its secret, with any claims (a `sid`, another `iss`). */
 const webIdToken = (claims: Record<string, unknown>) =>
@@ -78,11 +91,16 @@ const webIdToken = (claims: Record<string, unknown>) =>
 describe('GET /v2/logout', () => {
   it('with client_id and an allowed returnTo: ends the session, clears the cookie, 302 to returnTo as sent', async () => {
     const session = await emulator.startSession({ user: 'alice@example.com' });
+    const other = await emulator.startSession({ user: 'alice@example.com' });
+    expect(await hasSession(session)).toBe(true);
     const res = await http.get('/v2/logout').query({ client_id: 'spa', returnTo: 'http://localhost:3000' }).set('Cookie', cookieHeader(session));
     expect(res.status).toBe(302);
-    expect(res.headers.location).toBe('http://localhost:3000/');
+    expect(res.headers.location).toBe('http://localhost:3000');
     expect(res.headers['cache-control']).toBe('no-store');
     expectCookieCleared(res);
+    // That session is gone (a later silent authentication needs a login); another browser's is not.
+    expect(await hasSession(session)).toBe(false);
+    expect(await hasSession(other)).toBe(true);
   });
 
   it('matches returnTo as Auth0 does: its query and fragment ignored, scheme and host without case, path with case', async () => {
@@ -113,6 +131,7 @@ describe('GET /v2/logout', () => {
       res,
       'invalid_request: The "returnTo" querystring parameter "https://evil.example/" is not defined as a valid URL in "Allowed Logout URLs". To add a new URL, please do it here: https://manage.auth0.com/#/applications/spa/settings',
     );
+    expect(await hasSession(session)).toBe(true);
   });
 
   it('refuses a returnTo the tenant does not allow (no client_id) with the tenant’s settings link', async () => {
@@ -121,6 +140,13 @@ describe('GET /v2/logout', () => {
       res,
       'invalid_request: The "returnTo" querystring parameter "http://localhost:3000" is not defined as a valid URL in "Allowed Logout URLs". To add a new URL, please do it here: https://manage.auth0.com/#/account/advanced',
     );
+  });
+
+  it('sends returnTo back as sent, with what a header cannot carry percent-encoded (never a 500)', async () => {
+    const returnTo = 'https://a.example.com/logged-out?msg=bye bye\r\nSet-Cookie: x=1&name=Zoë';
+    const res = await http.get('/v2/logout').query({ returnTo }).expect(302);
+    expect(res.headers.location).toBe('https://a.example.com/logged-out?msg=bye%20bye%0D%0ASet-Cookie:%20x=1&name=Zo%C3%AB');
+    expect(res.headers['set-cookie']).toHaveLength(2);
   });
 
   it('refuses a returnTo that is no URL even where a wildcard would match its text', async () => {
@@ -141,7 +167,7 @@ describe('GET /v2/logout', () => {
 
   it('with client_id and no returnTo: the client’s first Allowed Logout URL', async () => {
     const res = await http.get('/v2/logout').query({ client_id: 'spa' }).expect(302);
-    expect(res.headers.location).toBe('http://localhost:3000/');
+    expect(res.headers.location).toBe('http://localhost:3000');
   });
 
   it('with nowhere to go (no client_id and no returnTo, or a client without logout URLs): the logged-out page', async () => {
@@ -153,6 +179,7 @@ describe('GET /v2/logout', () => {
       expect(pageText(res.text)).toBe('Dev Tenant You are logged out Your session has ended. You can close this window.');
       expect(res.text).not.toMatch(/<script|https?:\/\//);
       expectCookieCleared(res);
+      expect(await hasSession(session)).toBe(false);
     }
   });
 
@@ -160,7 +187,7 @@ describe('GET /v2/logout', () => {
     const session = await emulator.startSession({ tenant: 'other', user: 'alice@example.com', issuer: `${emulator.url}/other/` });
     expect(session.cookies.map((c) => c.path)).toEqual(['/other/', '/other/']);
     const res = await http.get('/other/v2/logout').query({ client_id: 'other-spa', federated: '' }).set('Cookie', cookieHeader(session)).expect(302);
-    expect(res.headers.location).toBe('http://localhost:3000/');
+    expect(res.headers.location).toBe('http://localhost:3000');
     expectCookieCleared(res, '/other/');
   });
 
@@ -187,6 +214,7 @@ describe('GET|POST /oidc/logout', () => {
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe('http://localhost:3000/after?from=logout&state=a%20b%26c');
     expectCookieCleared(res);
+    expect(await hasSession(session)).toBe(false);
   });
 
   it('compares the query too, unlike /v2/logout', async () => {
@@ -200,7 +228,7 @@ describe('GET|POST /oidc/logout', () => {
   it('accepts an expired hint, and one signed with the client secret (HS256)', async () => {
     const expired = await emulator.mint({ client: 'spa', user: 'alice@example.com', scope: 'openid', expiresIn: -3600 });
     const res = await http.get('/oidc/logout').query({ id_token_hint: expired.id_token!, post_logout_redirect_uri: 'http://localhost:3000', state: 's1' }).expect(302);
-    expect(res.headers.location).toBe('http://localhost:3000/?state=s1');
+    expect(res.headers.location).toBe('http://localhost:3000?state=s1');
     const hs = await webIdToken({ sid: 'sid-1', exp: Math.floor(Date.now() / 1000) - 10 });
     const web = await http.post('/oidc/logout').type('form').send({ id_token_hint: hs, logout_hint: 'sid-1', client_id: 'web', post_logout_redirect_uri: 'http://localhost:3000/' }).expect(302);
     expect(web.headers.location).toBe('http://localhost:3000/');
@@ -208,7 +236,7 @@ describe('GET|POST /oidc/logout', () => {
 
   it('without post_logout_redirect_uri: the client’s first Allowed Logout URL (state still appended); with no client, the logged-out page', async () => {
     const res = await http.get('/oidc/logout').query({ client_id: 'spa', state: 'xyz' }).expect(302);
-    expect(res.headers.location).toBe('http://localhost:3000/?state=xyz');
+    expect(res.headers.location).toBe('http://localhost:3000?state=xyz');
     const page = await http.get('/oidc/logout').expect(200);
     expect(pageText(page.text)).toBe('Dev Tenant You are logged out Your session has ended. You can close this window.');
     expectCookieCleared(page);
@@ -227,8 +255,9 @@ describe('GET|POST /oidc/logout', () => {
       .set('Cookie', cookieHeader(session))
       .send({ client_id: 'spa', post_logout_redirect_uri: 'http://localhost:3000', state: 'st' })
       .expect(302);
-    expect(res.headers.location).toBe('http://localhost:3000/?state=st');
+    expect(res.headers.location).toBe('http://localhost:3000?state=st');
     expectCookieCleared(res);
+    expect(await hasSession(session)).toBe(false);
   });
 
   describe('refuses, with Auth0’s error page (400 invalid_request), and logs no one out', () => {
@@ -254,6 +283,7 @@ describe('GET|POST /oidc/logout', () => {
         const query = await params();
         expectErrorPage(await http.get('/oidc/logout').query(query).set('Cookie', cookieHeader(session)), details.replace('ISSUER', issuer));
         expectErrorPage(await http.post('/oidc/logout').type('form').send(query).set('Cookie', cookieHeader(session)), details.replace('ISSUER', issuer));
+        expect(await hasSession(session)).toBe(true);
       });
     }
   });

@@ -4,7 +4,8 @@
  * session id and the cookies a browser would hold, in the shape Playwright's `context.addCookies` takes.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { startEmulator, type TestEmulator } from './helpers.js';
+import type { StartedSession } from '../src/index.js';
+import { startEmulator, verifyWithServedJwks, type TestEmulator } from './helpers.js';
 
 let t: TestEmulator;
 beforeAll(async () => {
@@ -24,6 +25,50 @@ function expectCookies(body: { sessionId: string; cookies: unknown[] }, where: {
     { name: 'auth0.sig', value: expect.stringMatching(SIGNATURE), ...where, httpOnly: true, secure: false, sameSite: 'Lax' },
   ]);
 }
+
+/**
+ * Silent authentication with the cookies as a browser would send them, for an ID token (the web app may use
+ * the implicit grant): the claims say whose session it is.
+ */
+async function silentIdToken(session: StartedSession, host?: string) {
+  const req = t.http
+    .get('/authorize')
+    .query({ client_id: 'web-app', response_type: 'id_token', response_mode: 'fragment', redirect_uri: 'http://localhost:3000/callback', scope: 'openid', nonce: 'n-1', state: 's', prompt: 'none' })
+    .set('Cookie', session.cookies.map((c) => `${c.name}=${c.value}`).join('; '));
+  const res = await (host ? req.set('Host', host) : req);
+  expect(res.status).toBe(302);
+  const fragment = new URLSearchParams(new URL(res.headers.location!).hash.slice(1));
+  expect(fragment.get('error_description')).toBeNull();
+  return verifyWithServedJwks(t.http, fragment.get('id_token')!, { issuer: host ? `http://${host}/` : `${t.url}/`, audience: 'web-app' });
+}
+
+describe('the session started', () => {
+  it('is the one a login on the page makes: /authorize answers without a login, with its sid, the user and the time', async () => {
+    const at = Date.parse('2030-01-02T03:04:05Z');
+    t.emulator.clock.freeze(at);
+    const session = await t.emulator.startSession({ user: 'user@example.com', connection: 'employees' });
+    t.emulator.clock.advance(60_000);
+    const employee = t.emulator.listUsers().find((u) => u.identities[0]!.connection === 'employees' && u.email === 'user@example.com')!;
+    expect(await silentIdToken(session)).toMatchObject({ sub: employee.user_id, sid: session.sessionId, auth_time: at / 1000, nonce: 'n-1', name: 'Example Employee' });
+  });
+
+  it('works with the control plane’s cookies, for the host it was called at', async () => {
+    const host = `localhost:${new URL(t.url).port}`;
+    const res = await t.http.post('/__emulator/sessions').set('Host', host).send({ user: 'user@example.com' }).expect(201);
+    expect(await silentIdToken(res.body as StartedSession, host)).toMatchObject({ sid: res.body.sessionId, name: 'Example User' });
+  });
+
+  it('ends when its user is deleted, as a login’s does', async () => {
+    const session = await t.emulator.startSession({ user: 'boss@corp.example' });
+    await t.emulator.removeUser(t.emulator.getUser('boss@corp.example')!.user_id);
+    const res = await t.http
+      .get('/authorize')
+      .query({ client_id: 'spa', response_type: 'code', redirect_uri: 'http://localhost:3000', state: 's', prompt: 'none' })
+      .set('Cookie', session.cookies.map((c) => `${c.name}=${c.value}`).join('; '))
+      .expect(302);
+    expect(res.headers.location).toBe('http://localhost:3000?error=login_required&error_description=Login%20required&state=s');
+  });
+});
 
 describe('emulator.startSession', () => {
   it('answers the session id and the cookies for the tenant’s issuer (host and path)', async () => {

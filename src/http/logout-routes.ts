@@ -45,10 +45,19 @@ async function endSession(ctx: Context, env: TenantEnv): Promise<void> {
   clearSessionCookie(ctx, env.issuer);
 }
 
+/**
+ * The return URL as the app sent it (koa's ctx.redirect would rewrite it), with what a header cannot carry
+ * (control characters, spaces, non-ASCII) percent-encoded as UTF-8.
+ */
+function location(url: string): string {
+  return url.replace(/[^\x21-\x7e]/gu, (c) => [...Buffer.from(c, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(''));
+}
+
 async function answer(ctx: Context, outcome: LogoutOutcome, tenant: Tenant): Promise<void> {
   ctx.set(PAGE_HEADERS);
   if ('redirect' in outcome) {
-    ctx.redirect(outcome.redirect);
+    ctx.status = 302;
+    ctx.set('Location', location(outcome.redirect));
     return;
   }
   const { loggedOutPage } = await import('./views/logged-out-page.js');
