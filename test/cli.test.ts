@@ -184,7 +184,7 @@ function expectedBanner(o: { port: number; config: string; state: string; curlBo
     '',
     `tenant dev  issuer http://127.0.0.1:${port}/`,
     `  also at http://localhost:${port}/dev/  http://dev.localhost:${port}/`,
-    '  clients trusted-app (non_interactive, client_secret_post), spa (spa, none), web-app (regular_web, client_secret_post)',
+    '  clients trusted-app (non_interactive, client_secret_post), spa (spa, none), web-app (regular_web, client_secret_basic)',
     '  users   Username-Password-Authentication: user@example.com',
     '  users   employees: boss@corp.example, user@example.com',
     '  apis    https://someapi.com/api',

@@ -47,6 +47,7 @@ tenants:
         client_secret: web-app-secret
         name: Regular Web App
         app_type: regular_web
+        token_endpoint_auth_method: client_secret_basic   # express-openid-connect's default
         grant_types: [authorization_code, implicit, refresh_token]   # implicit: express-openid-connect's default id_token + form_post
         callbacks: [http://localhost:3000/callback]
         allowed_logout_urls: [http://localhost:3000]
