@@ -239,6 +239,14 @@ describe('auth-emulator start', () => {
 
     // The request is logged (text format by default).
     await p.waitForStdout(new RegExp(`^POST /oauth/token dev password trusted-app 200 ${LOG_MS}$`, 'm'));
+
+    // The banner's login-page URL, as a browser follows it: /authorize, then the login form.
+    const loginUrl = /^Open the login page in a browser .*\n {2}(\S+)$/m.exec(p.stdout())![1]!;
+    const authorize = await fetch(loginUrl, { redirect: 'manual' });
+    expect(authorize.status).toBe(302);
+    const loginPage = await fetch(new URL(authorize.headers.get('location')!, loginUrl));
+    expect(loginPage.status).toBe(200);
+    expect(await loginPage.text()).toContain('id="username"');
     // The demo's state folder is the cwd's .auth-emulator/.
     expect(existsSync(join(dir, '.auth-emulator', 'keys', 'dev.pem'))).toBe(true);
     expect(url).toBe(`http://127.0.0.1:${port}`);
