@@ -5,6 +5,7 @@
  * Logout URLs permit, or shows the logged-out page.
  */
 import { SignJWT } from 'jose';
+import { allowInsecureRequests, buildEndSessionUrl, discovery, None } from 'openid-client';
 import supertest from 'supertest';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createEmulator, type AuthEmulatorConfig, type Emulator, type StartedSession } from '../src/index.js';
@@ -214,6 +215,23 @@ describe('GET|POST /oidc/logout', () => {
     expect(res.status).toBe(302);
     expect(res.headers.location).toBe('http://localhost:3000/after?from=logout&state=a%20b%26c');
     expectCookieCleared(res);
+    expect(await hasSession(session)).toBe(false);
+  });
+
+  it('as openid-client builds it from discovery, with an ID token of this session and its sid as logout_hint (as nextjs-auth0 sends)', async () => {
+    const session = await emulator.startSession({ user: 'alice@example.com' });
+    // An ID token from the session, as an app holds it after its login (implicit, silently).
+    const silent = await http
+      .get('/authorize')
+      .query({ client_id: 'spa', response_type: 'id_token', response_mode: 'fragment', redirect_uri: 'http://localhost:3000', scope: 'openid', nonce: 'n', prompt: 'none' })
+      .set('Cookie', cookieHeader(session))
+      .expect(302);
+    const idTokenHint = new URLSearchParams(new URL(silent.headers.location!).hash.slice(1)).get('id_token')!;
+    const config = await discovery(new URL(issuer), 'spa', undefined, None(), { execute: [allowInsecureRequests] });
+    const url = buildEndSessionUrl(config, { id_token_hint: idTokenHint, logout_hint: session.sessionId, post_logout_redirect_uri: 'http://localhost:3000', state: 'st' });
+    expect(url.href.startsWith(`${issuer}oidc/logout?`)).toBe(true);
+    const res = await http.get(`${url.pathname}${url.search}`).set('Cookie', cookieHeader(session)).expect(302);
+    expect(res.headers.location).toBe('http://localhost:3000?state=st');
     expect(await hasSession(session)).toBe(false);
   });
 
