@@ -32,6 +32,8 @@ export async function oidcLogout(env: { tenant: Tenant; key: TenantKey; issuer: 
   const logoutHint = given(params.logout_hint);
   if (hint && logoutHint !== undefined && logoutHint !== hint.sid) throw new InvalidRequest('The logout_hint does not match the sid of the id_token_hint');
   const named = hint?.clientId ?? clientId;
+  // NOTE(emulator): Auth0 checks against the tenant's list when only a logout_hint names the session; with
+  // neither hint nor client_id it is not documented: the tenant's list too.
   const client = named === undefined ? undefined : tenant.clients.get(named);
   const outcome = logoutDestination(tenant, client, given(params.post_logout_redirect_uri), 'post_logout_redirect_uri');
   const state = given(params.state);
