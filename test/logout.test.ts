@@ -131,7 +131,7 @@ describe('GET /v2/logout', () => {
     expectErrorPage(
       res,
       'invalid_request: The "returnTo" querystring parameter "https://evil.example/" is not defined as a valid URL in "Allowed Logout URLs". To add a new URL, please do it here: https://manage.auth0.com/#/applications/spa/settings',
-    );
+    ); // emulator's status (NOTE(emulator) in src/logout/logout-url.ts)
     expect(await hasSession(session)).toBe(true);
   });
 
@@ -140,7 +140,7 @@ describe('GET /v2/logout', () => {
     expectErrorPage(
       res,
       'invalid_request: The "returnTo" querystring parameter "http://localhost:3000" is not defined as a valid URL in "Allowed Logout URLs". To add a new URL, please do it here: https://manage.auth0.com/#/account/advanced',
-    );
+    ); // emulator's status (NOTE(emulator) in src/logout/logout-url.ts)
   });
 
   it('sends returnTo back as sent, with what a header cannot carry percent-encoded (never a 500)', async () => {
@@ -155,15 +155,15 @@ describe('GET /v2/logout', () => {
     expectErrorPage(
       res,
       'invalid_request: The "returnTo" querystring parameter "https://a.example.com:99999/logged-out" is not defined as a valid URL in "Allowed Logout URLs". To add a new URL, please do it here: https://manage.auth0.com/#/account/advanced',
-    );
+    ); // emulator's status (NOTE(emulator) in src/logout/logout-url.ts)
   });
 
   it('refuses an unknown client_id', async () => {
-    expectErrorPage(await http.get('/v2/logout').query({ client_id: 'nope', returnTo: 'http://localhost:3000' }), 'invalid_request: Unknown client: nope');
+    expectErrorPage(await http.get('/v2/logout').query({ client_id: 'nope', returnTo: 'http://localhost:3000' }), 'invalid_request: Unknown client: nope'); // emulator's status and wording (NOTE(emulator) in src/logout/logout-url.ts)
   });
 
   it('refuses a repeated parameter', async () => {
-    expectErrorPage(await http.get('/v2/logout?returnTo=http%3A%2F%2Flocalhost%3A3000%2Fbye&returnTo=x'), 'invalid_request: Parameter must not be repeated: returnTo');
+    expectErrorPage(await http.get('/v2/logout?returnTo=http%3A%2F%2Flocalhost%3A3000%2Fbye&returnTo=x'), 'invalid_request: Parameter must not be repeated: returnTo'); // emulator's status and wording (NOTE(emulator) in src/http/body.ts)
   });
 
   it('with client_id and no returnTo: the client’s first Allowed Logout URL', async () => {
@@ -177,7 +177,7 @@ describe('GET /v2/logout', () => {
       const res = await http.get('/v2/logout').query(query).set('Cookie', cookieHeader(session));
       expect(res.status).toBe(200);
       expect(res.headers).toMatchObject({ 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'x-frame-options': 'deny' });
-      expect(pageText(res.text)).toBe('Dev Tenant You are logged out Your session has ended. You can close this window.');
+      expect(pageText(res.text)).toBe('Dev Tenant You are logged out Your session has ended. You can close this window.'); // emulator's page (NOTE(emulator) in src/http/views/logged-out-page.ts)
       expect(res.text).not.toMatch(/<script|https?:\/\//);
       expectCookieCleared(res);
       expect(await hasSession(session)).toBe(false);
@@ -240,7 +240,7 @@ describe('GET|POST /oidc/logout', () => {
     expectErrorPage(
       res,
       'invalid_request: The "post_logout_redirect_uri" querystring parameter "http://localhost:3000/after?from=elsewhere" is not defined as a valid URL in "Allowed Logout URLs". To add a new URL, please do it here: https://manage.auth0.com/#/applications/spa/settings',
-    );
+    ); // emulator's status (NOTE(emulator) in src/logout/logout-url.ts)
   });
 
   it('accepts an expired hint, and one signed with the client secret (HS256)', async () => {
@@ -278,6 +278,8 @@ describe('GET|POST /oidc/logout', () => {
     expect(await hasSession(session)).toBe(false);
   });
 
+  // Every text below but the last is the emulator's, and so is the status of all: NOTE(emulator) in
+  // src/logout/oidc-logout.ts, src/logout/id-token-hint.ts and src/logout/logout-url.ts.
   describe('refuses, with Auth0’s error page (400 invalid_request), and logs no one out', () => {
     const cases: [string, () => Promise<Record<string, string>>, string][] = [
       ['a hint that is no JWT', async () => ({ id_token_hint: 'not-a-jwt' }), 'invalid_request: Invalid id_token_hint: it is not a JWT'],
