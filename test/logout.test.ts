@@ -192,6 +192,12 @@ describe('GET /v2/logout', () => {
     expectCookieCleared(res, '/other/');
   });
 
+  it('answers a Host header that makes no URL (a broken IPv6 literal) as any other, never with a 500', async () => {
+    const res = await http.get('/v2/logout').set('Host', '[::1').expect(200);
+    expect(pageText(res.text)).toBe('Dev Tenant You are logged out Your session has ended. You can close this window.');
+    expectCookieCleared(res);
+  });
+
   it('is in the request log with its client', async () => {
     const seen: { path: string; client?: string; status: number }[] = [];
     const logged = await createEmulator({ config, port: 0, log: (entry) => seen.push(entry) });

@@ -105,6 +105,7 @@ describe('emulator.startSession', () => {
       [{ user: '' }, 'Missing required parameter: user'],
       [{ user: 'boss@corp.example', tenant: 'nope' }, 'No tenant named "nope".'],
       [{ user: 'boss@corp.example', issuer: 'localhost:4400' }, 'issuer must be an http(s) URL, such as http://localhost:4400/ (got "localhost:4400").'],
+      [{ user: 'boss@corp.example', issuer: 'http://[::1/' }, 'issuer must be an http(s) URL, such as http://localhost:4400/ (got "http://[::1/").'],
     ];
     for (const [options, message] of refusals) {
       await expect(t.emulator.startSession(options), message).rejects.toMatchObject({ name: 'SessionError', status: 400, code: 'invalid_request', message });

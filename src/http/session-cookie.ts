@@ -14,9 +14,15 @@ import { SESSION_COOKIE } from '../runtime/start-session.js';
 
 export { SESSION_COOKIE };
 
+/**
+ * The issuer's path, read off the string: an issuer built from a Host header need not parse as a URL
+ * (`Host: [::1`), and that is no reason to fail.
+ */
+const issuerPath = (issuer: string) => issuer.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
+
 function options(ctx: Context, issuer: string) {
   const secure = ctx.protocol === 'https';
-  return { path: new URL(issuer).pathname, httpOnly: true, signed: true, overwrite: true, secure, sameSite: secure ? ('none' as const) : ('lax' as const) };
+  return { path: issuerPath(issuer), httpOnly: true, signed: true, overwrite: true, secure, sameSite: secure ? ('none' as const) : ('lax' as const) };
 }
 
 /** The session id the browser sent, if its signature holds. */

@@ -56,7 +56,7 @@ export class SessionError extends RequestError {
 export async function startSession(env: { tenant: Tenant; issuer: string; sessions: Sessions; now(): number }, cookieKeys: readonly string[], options: StartSessionOptions): Promise<StartedSession> {
   const { tenant } = env;
   if (typeof options.user !== 'string' || options.user === '') throw new SessionError('Missing required parameter: user');
-  if (options.issuer !== undefined && !/^https?:\/\/[^/]/.test(options.issuer)) throw new SessionError(`issuer must be an http(s) URL, such as http://localhost:4400/ (got "${options.issuer}").`);
+  if (options.issuer !== undefined && !(/^https?:\/\/[^/]/.test(options.issuer) && URL.canParse(options.issuer))) throw new SessionError(`issuer must be an http(s) URL, such as http://localhost:4400/ (got "${options.issuer}").`);
   const user = lookupUser(tenant, options.user, options.connection);
   if (!user) throw new SessionError(`No user "${options.user}" in tenant "${tenant.name}"${options.connection ? ` (connection ${options.connection})` : ''}.`);
   if (user.blocked) throw new SessionError(`The user "${options.user}" is blocked: the login page would refuse them.`);
