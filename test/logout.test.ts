@@ -22,6 +22,7 @@ const config: AuthEmulatorConfig = {
         { client_id: 'spa', app_type: 'spa', callbacks: ['http://localhost:3000'], allowed_logout_urls: ['http://localhost:3000', 'http://localhost:3000/after?from=logout'] },
         { client_id: 'web', client_secret: WEB_SECRET, app_type: 'regular_web', jwt_configuration: { alg: 'HS256' }, callbacks: ['http://localhost:3000/callback'], allowed_logout_urls: ['http://localhost:3000/'] },
         { client_id: 'bare', app_type: 'spa' },
+        { client_id: 'previews', app_type: 'spa', allowed_logout_urls: ['https://*.example.com', 'https://example.com/bye'] },
       ],
       connections: [{ name: 'db', users: [{ email: 'alice@example.com', password: 'pw' }] }],
     },
@@ -166,9 +167,11 @@ describe('GET /v2/logout', () => {
     expectErrorPage(await http.get('/v2/logout?returnTo=http%3A%2F%2Flocalhost%3A3000%2Fbye&returnTo=x'), 'invalid_request: Parameter must not be repeated: returnTo'); // emulator's status and wording (NOTE(emulator) in src/http/body.ts)
   });
 
-  it('with client_id and no returnTo: the client’s first Allowed Logout URL', async () => {
+  it('with client_id and no returnTo: the client’s first Allowed Logout URL (without a wildcard)', async () => {
     const res = await http.get('/v2/logout').query({ client_id: 'spa' }).expect(302);
     expect(res.headers.location).toBe('http://localhost:3000');
+    const previews = await http.get('/v2/logout').query({ client_id: 'previews' }).expect(302);
+    expect(previews.headers.location).toBe('https://example.com/bye'); // emulator's choice (NOTE(emulator) in src/logout/logout-url.ts)
   });
 
   it('with nowhere to go (no client_id and no returnTo, or a client without logout URLs): the logged-out page', async () => {

@@ -29,9 +29,10 @@ export function logoutDestination(
 ): LogoutOutcome {
   const list = client ? client.allowedLogoutUrls : tenant.allowedLogoutUrls;
   if (url === undefined) {
-    const first = client?.allowedLogoutUrls[0];
     // NOTE(emulator): Auth0's answer to a logout with nowhere to return to (no return URL and no client, or a
-    // client without Allowed Logout URLs) is not confirmed (reference §11 #8): a plain "logged out" page.
+    // client without Allowed Logout URLs) is not confirmed (reference §11 #8): a plain "logged out" page. A
+    // wildcard URL is no place to go: the first one without `*`, as /authorize does for a missing redirect_uri.
+    const first = client?.allowedLogoutUrls.find((u) => !u.includes('*'));
     return first === undefined ? { loggedOut: true } : { redirect: first };
   }
   // A URL that does not parse cannot be a redirect's Location, whatever a wildcard pattern says.
