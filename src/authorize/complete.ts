@@ -17,7 +17,7 @@ import type { Client } from '../model/tenant.js';
 import { AccessDenied, InvalidRequest, OAuthError, Unauthorized } from '../oauth/errors.js';
 import type { LoginTransactionRecord } from '../store/login-transactions.js';
 import { isSilent, type AuthorizeRequest, type ResponseType } from './request.js';
-import { answer, CallbackError, type BrowserAnswer, type ResponseTarget } from './respond.js';
+import { answer, CallbackError, errorAnswer, type BrowserAnswer, type FlowNote, type ResponseTarget } from './respond.js';
 import { lifetimesOf } from './session.js';
 
 /** What a transaction keeps while a redirect from extension code is away (its `suspended`). */
@@ -59,16 +59,25 @@ export interface Completion {
   readonly fresh: boolean;
   /** Back from a redirect (`/continue`): where the extensions resume, and the parameters the browser came back with. */
   readonly resumption?: { readonly suspended: Suspended; readonly query: Readonly<Record<string, string>> };
+  /** For the request's log line. */
+  readonly note?: FlowNote;
 }
 
 /** Runs the extensions and answers the callback; every error after this point goes to the callback. */
 export async function complete(c: Completion): Promise<BrowserAnswer> {
   const target = targetOf(c.transaction.request);
+  if (c.note) {
+    c.note.client = c.transaction.clientId;
+    c.note.user = c.transaction.login.userId;
+  }
   try {
     return await completeOrThrow(c, target);
   } catch (err) {
-    if (err instanceof CallbackError) return answer(err.target, { error: err.error.error, error_description: err.error.description });
-    throw err;
+    if (!(err instanceof CallbackError)) throw err;
+    if (c.note) c.note.error = err.error;
+    // An error answers the transaction too: going back to the resume step does not run the login again.
+    if (c.transactionId !== undefined) await c.env.loginTransactions.finish(c.transactionId);
+    return errorAnswer(err.target, err.error);
   }
 }
 
@@ -120,7 +129,8 @@ async function completeOrThrow(c: Completion, target: ResponseTarget): Promise<B
     draft = await draftUserTokens(ctx, { ...userLogin, resumption: c.resumption?.suspended });
   } catch (err) {
     // A denial (api.access.deny, a rule's error, UnauthorizedError) goes to the callback with its reason; under
-    // prompt=none, an MFA requirement is Auth0's login_required (reference §5.2).
+    // prompt=none, an MFA requirement is Auth0's login_required (reference §5.2). NOTE(emulator): Auth0 would show
+    // its MFA pages in an interactive login; the emulator has none, and sends mfa_required to the callback.
     if (!(err instanceof OAuthError)) throw err;
     if (silent && err.error === 'mfa_required') return fail(new OAuthError(400, 'login_required', 'Multifactor authentication required'));
     return fail(err);

@@ -8,10 +8,10 @@ import type { RequestInfo } from '../model/request-info.js';
 import type { Params } from '../oauth/params.js';
 import { complete, staleTransaction, type LoggedIn, type Suspended, type Transaction } from './complete.js';
 import type { AuthorizeRequest } from './request.js';
-import type { BrowserAnswer } from './respond.js';
+import type { BrowserAnswer, FlowNote } from './respond.js';
 import { findSession } from './session.js';
 
-export async function continueLogin(env: TenantEnv, transactionId: string | undefined, params: Params, cookieSessionId: string | undefined, request: RequestInfo): Promise<BrowserAnswer> {
+export async function continueLogin(env: TenantEnv, transactionId: string | undefined, params: Params, cookieSessionId: string | undefined, request: RequestInfo, note: FlowNote = {}): Promise<BrowserAnswer> {
   // Auth0: a wrong or missing state is invalid_request (reference §9); the page says so as for any lost transaction.
   if (!transactionId) throw staleTransaction('no state');
   const transaction = await env.loginTransactions.find<AuthorizeRequest>(transactionId);
@@ -33,5 +33,6 @@ export async function continueLogin(env: TenantEnv, transactionId: string | unde
     // The login was counted when it happened.
     fresh: false,
     resumption: { suspended: suspended as Suspended, query },
+    note,
   });
 }

@@ -11,10 +11,10 @@ import { checkCredentials } from '../model/credentials.js';
 import type { Client, Connection } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import type { Params } from '../oauth/params.js';
-import { Unauthorized } from '../oauth/errors.js';
+import { OAuthError, Unauthorized } from '../oauth/errors.js';
 import { staleTransaction, targetOf, type Transaction } from './complete.js';
-import type { AuthorizeRequest } from './request.js';
-import { errorAnswer, type BrowserAnswer } from './respond.js';
+import { enabledFor, type AuthorizeRequest } from './request.js';
+import { errorAnswer, type BrowserAnswer, type FlowNote } from './respond.js';
 import { findSession, lifetimesOf } from './session.js';
 
 /**
@@ -60,7 +60,8 @@ async function open(env: TenantEnv, transactionId: string | undefined): Promise<
   if (!transaction || transaction.tenant !== env.tenant.name) throw staleTransaction('unknown login transaction');
   const client = env.tenant.clients.get(transaction.clientId);
   const connection = env.tenant.connections.get(transaction.request.connection);
-  if (!client || !connection) throw staleTransaction('the client or connection is gone');
+  // A reload may have taken the client, the connection, or the client's use of the connection away meanwhile.
+  if (!client || !connection || !enabledFor(connection, client)) throw staleTransaction('the client or its connection is gone');
   return { transaction, client, connection };
 }
 
@@ -86,32 +87,39 @@ export async function showLoginPage(env: TenantEnv, transactionId: string | unde
 
 const WRONG: FieldError = { code: 'wrong-email-credentials', text: 'Wrong email or password' };
 
-export async function submitLogin(env: TenantEnv, transactionId: string | undefined, form: Params, cookieSessionId: string | undefined): Promise<LoginResult> {
+export async function submitLogin(env: TenantEnv, transactionId: string | undefined, form: Params, cookieSessionId: string | undefined, note: FlowNote = {}): Promise<LoginResult> {
   const opened = await open(env, transactionId);
+  note.client = opened.client.clientId;
   const id = transactionId!;
   const { connection, transaction } = opened;
   const username = form.username ?? '';
-  const again = (errors: LoginPage['errors']): LoginResult => ({ kind: 'page', page: page(env, id, opened, username, errors) });
+  const again = (errors: LoginPage['errors'], why: string): LoginResult => {
+    // Auth0's code for a failed login in its logs and older APIs.
+    note.error = new OAuthError(400, 'invalid_user_password', 'Wrong email or password', { logDetail: why });
+    return { kind: 'page', page: page(env, id, opened, username, errors) };
+  };
 
   let user: User | undefined;
   const continueAs = env.tenant.loginContinueAs ? form.continue_as : undefined;
   if (continueAs !== undefined) {
     user = connection.users.find((u) => u.userId === continueAs);
-    if (!user) return again({ password: WRONG });
+    if (!user) return again({ password: WRONG }, `continue_as: no user ${continueAs} in ${connection.name}`);
   } else {
     // Auth0's texts for empty fields (reference §2.3).
-    if (username.trim() === '') return again({ username: { code: 'no-email', text: 'Please enter an email address' } });
-    if (!form.password) return again({ password: { code: 'no-password', text: 'Password is required' } });
+    if (username.trim() === '') return again({ username: { code: 'no-email', text: 'Please enter an email address' } }, 'no username');
+    if (!form.password) return again({ password: { code: 'no-password', text: 'Password is required' } }, 'no password');
     const checked = await checkCredentials(connection, username, form.password);
-    if (!checked.user) return again({ password: WRONG });
+    if (!checked.user) return again({ password: WRONG }, checked.why);
     user = checked.user;
   }
 
+  note.user = user.userId;
   if (user.blocked) {
     // A blocked user's login counts (community.auth0.com/t/91318) and ends at the callback (reference §1.3).
     env.extensions.users.recordLogin(user.userId);
     if (!(await env.loginTransactions.finish(id))) throw staleTransaction('the transaction was answered meanwhile');
-    return { kind: 'answer', answer: errorAnswer(targetOf(transaction.request), new Unauthorized('user is blocked')) };
+    note.error = new Unauthorized('user is blocked');
+    return { kind: 'answer', answer: errorAnswer(targetOf(transaction.request), note.error) };
   }
 
   const now = env.now();

@@ -59,9 +59,10 @@ export interface AuthorizeRequest {
 /** Whether the request forbids any page (silent authentication). */
 export const isSilent = (request: AuthorizeRequest): boolean => request.prompt.includes('none');
 
-/** The parameters Auth0's /authorize reads; others (auth0Client, ext-*, …) are ignored. */
+/** A parameter's value; an empty one is none. */
 const word = (value: string | undefined) => (value === undefined || value === '' ? undefined : value);
 
+/** Reads the parameters Auth0's /authorize reads; others (auth0Client, ext-*, …) are ignored. */
 export function readAuthorizeRequest(tenant: Tenant, params: Params): { client: Client; request: AuthorizeRequest } {
   // 1. The client: unknown, or not named at all, is Auth0's error page.
   const clientId = word(params.client_id);
@@ -133,6 +134,8 @@ export function readAuthorizeRequest(tenant: Tenant, params: Params): { client: 
   if (method !== undefined && method !== 'S256' && method !== 'plain') fail(new InvalidRequest(`Invalid code_challenge_method: ${method} (use S256 or plain)`));
   if (method !== undefined && codeChallenge === undefined) fail(new InvalidRequest('Missing required parameter: code_challenge'));
 
+  // NOTE(emulator): `consent` and `select_account` are accepted and change nothing: there is no consent page (the
+  // emulator's clients are first-party ones that skip consent) and one session per browser.
   const prompt = splitScope(params.prompt);
   // OIDC core §3.1.2.1: `none` with any other value is an error.
   if (prompt.includes('none') && prompt.length > 1) fail(new InvalidRequest('prompt=none cannot be combined with other prompt values'));

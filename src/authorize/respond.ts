@@ -29,6 +29,13 @@ export class CallbackError extends Error {
   }
 }
 
+/** What a step noted for the request's log line: the client, the user, the error sent to the callback. */
+export interface FlowNote {
+  client?: string;
+  user?: string;
+  error?: OAuthError;
+}
+
 /** What the browser is given: the HTTP layer renders each kind (a 302, or a page). */
 export type BrowserAnswer =
   | { readonly kind: 'redirect'; readonly location: string }

@@ -7,10 +7,10 @@ import type { TenantEnv } from '../endpoints/token.js';
 import type { RequestInfo } from '../model/request-info.js';
 import { complete, staleTransaction, type LoggedIn, type Transaction } from './complete.js';
 import type { AuthorizeRequest } from './request.js';
-import type { BrowserAnswer } from './respond.js';
+import type { BrowserAnswer, FlowNote } from './respond.js';
 import { findSession } from './session.js';
 
-export async function resume(env: TenantEnv, transactionId: string | undefined, cookieSessionId: string | undefined, request: RequestInfo): Promise<BrowserAnswer> {
+export async function resume(env: TenantEnv, transactionId: string | undefined, cookieSessionId: string | undefined, request: RequestInfo, note: FlowNote = {}): Promise<BrowserAnswer> {
   if (!transactionId) throw staleTransaction('no state');
   const transaction = await env.loginTransactions.find<AuthorizeRequest>(transactionId);
   if (!transaction || transaction.tenant !== env.tenant.name) throw staleTransaction('unknown login transaction');
@@ -21,5 +21,5 @@ export async function resume(env: TenantEnv, transactionId: string | undefined, 
   if (!session || session.id !== login.sessionId) throw staleTransaction('the session cookie does not match the login');
   const client = env.tenant.clients.get(transaction.clientId);
   if (!client) throw staleTransaction(`client ${transaction.clientId} is gone`);
-  return complete({ env, client, request, transactionId, transaction: transaction as Transaction & { login: LoggedIn }, fresh: true });
+  return complete({ env, client, request, transactionId, transaction: transaction as Transaction & { login: LoggedIn }, fresh: true, note });
 }

@@ -8,7 +8,7 @@ import type { Context, Middleware } from 'koa';
 import { authorize } from '../authorize/authorize.js';
 import { continueLogin } from '../authorize/continue.js';
 import { showLoginPage, submitLogin, type LoginPage } from '../authorize/login.js';
-import type { BrowserAnswer } from '../authorize/respond.js';
+import type { BrowserAnswer, FlowNote } from '../authorize/respond.js';
 import { resume } from '../authorize/resume.js';
 import type { TenantEnv } from '../endpoints/token.js';
 import type { RequestInfo } from '../model/request-info.js';
@@ -30,18 +30,30 @@ function requestInfo(ctx: Context): RequestInfo {
   return { id: (ctx.state as { requestId: string }).requestId, ip: ctx.ip, userAgent: ctx.get('User-Agent') || undefined, hostname: ctx.hostname };
 }
 
+/** The request's log line shows what the steps note (request-log.ts reads ctx.state). */
+const note = (ctx: Context): FlowNote => ctx.state as FlowNote;
+
 /** The query string as Params (a repeated parameter is refused, as in a form body). */
 const queryParams = (ctx: Context): Params => parseParams(ctx.querystring, 'application/x-www-form-urlencoded');
 
 /** A GET's parameters are its query; a POST's, its body (a form, or JSON). */
 const requestParams = (ctx: Context): Promise<Params> => (ctx.method === 'POST' ? readParams(ctx) : Promise.resolve(queryParams(ctx)));
 
+/**
+ * A URL as a Location header can carry it: what is not printable ASCII (a callback or an Action's URL with
+ * non-ASCII characters, spaces, control characters) percent-encoded as UTF-8, as browsers would send it.
+ */
+function headerSafeUrl(url: string): string {
+  // A lone surrogate has no UTF-8: U+FFFD stands for it.
+  return url.replace(/[^\x21-\x7e]/gu, (c: string) => encodeURIComponent(/^[\ud800-\udfff]$/.test(c) ? '\ufffd' : c));
+}
+
 /** Renders a browser answer; the views are loaded on first use (they are not part of start-up). */
 async function renderAnswer(ctx: Context, result: BrowserAnswer): Promise<void> {
   ctx.set(NO_STORE);
   if (result.kind === 'redirect') {
     ctx.status = 302;
-    ctx.set('Location', result.location);
+    ctx.set('Location', headerSafeUrl(result.location));
     ctx.body = '';
     return;
   }
@@ -74,13 +86,13 @@ export function browserRoutes(deps: BrowserDeps): Record<'authorize' | 'login' |
   return {
     authorize: async (ctx) => {
       const env = envOf(ctx);
-      await renderAnswer(ctx, await authorize(env, await requestParams(ctx), readSessionCookie(ctx), requestInfo(ctx)));
+      await renderAnswer(ctx, await authorize(env, await requestParams(ctx), readSessionCookie(ctx), requestInfo(ctx), note(ctx)));
     },
     login: async (ctx) => {
       const env = envOf(ctx);
       if (ctx.method !== 'POST') return renderLoginPage(ctx, await showLoginPage(env, queryParams(ctx).state), 200);
       const form = await readParams(ctx);
-      const result = await submitLogin(env, form.state ?? queryParams(ctx).state, form, readSessionCookie(ctx));
+      const result = await submitLogin(env, form.state ?? queryParams(ctx).state, form, readSessionCookie(ctx), note(ctx));
       if (result.kind === 'page') return renderLoginPage(ctx, result.page, 400);
       if (result.kind === 'answer') return renderAnswer(ctx, result.answer);
       setSessionCookie(ctx, env.issuer, result.sessionId, result.cookieMaxAge);
@@ -88,12 +100,12 @@ export function browserRoutes(deps: BrowserDeps): Record<'authorize' | 'login' |
     },
     'authorize-resume': async (ctx) => {
       const env = envOf(ctx);
-      await renderAnswer(ctx, await resume(env, queryParams(ctx).state, readSessionCookie(ctx), requestInfo(ctx)));
+      await renderAnswer(ctx, await resume(env, queryParams(ctx).state, readSessionCookie(ctx), requestInfo(ctx), note(ctx)));
     },
     continue: async (ctx) => {
       const env = envOf(ctx);
       const params = await requestParams(ctx);
-      await renderAnswer(ctx, await continueLogin(env, params.state ?? queryParams(ctx).state, params, readSessionCookie(ctx), requestInfo(ctx)));
+      await renderAnswer(ctx, await continueLogin(env, params.state ?? queryParams(ctx).state, params, readSessionCookie(ctx), requestInfo(ctx), note(ctx)));
     },
   };
 }

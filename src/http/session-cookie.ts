@@ -15,10 +15,10 @@ import { SESSION_COOKIE } from '../runtime/start-session.js';
 export { SESSION_COOKIE };
 
 /**
- * The issuer's path, read off the string: an issuer built from a Host header need not parse as a URL
- * (`Host: [::1`), and that is no reason to fail.
+ * The issuer's path (`/`, `/dev/`), read without a URL parser: the issuer follows the Host header, which may be
+ * one no URL can have (`x y`, `[::1`), and a login must not fail on it.
  */
-const issuerPath = (issuer: string) => issuer.replace(/^[a-z][a-z0-9+.-]*:\/\/[^/]*/i, '') || '/';
+const issuerPath = (issuer: string): string => issuer.replace(/^[^:/?#]+:\/\/[^/?#]*/, '') || '/';
 
 function options(ctx: Context, issuer: string) {
   const secure = ctx.protocol === 'https';

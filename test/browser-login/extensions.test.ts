@@ -75,9 +75,13 @@ describe('post-login Actions', () => {
 
   it('api.access.deny: access_denied with the reason, at the callback in the response mode', async () => {
     const browser = new Browser(t);
-    const res = await browser.login({ client_id: 'web-app', response_type: 'code', response_mode: 'form_post', redirect_uri: WEB_CALLBACK, state: 'st', connection: 'employees' }, { username: 'boss@corp.example', password: 's3cret' });
+    const { loginUrl, state } = await browser.startLogin({ client_id: 'web-app', response_type: 'code', response_mode: 'form_post', redirect_uri: WEB_CALLBACK, state: 'st', connection: 'employees' });
+    const posted = await browser.post(loginUrl, { state, username: 'boss@corp.example', password: 's3cret' });
+    const res = await browser.get(posted.headers.location as string);
     expect(res.status).toBe(200);
     expect(res.text).toContain('<input type="hidden" name="error" value="access_denied"/>\n<input type="hidden" name="error_description" value="No entry for boss@corp.example"/>\n<input type="hidden" name="state" value="st"/>');
+    // The transaction is answered: going back to the resume step is Auth0's lost-transaction page.
+    expect(details((await browser.get(posted.headers.location as string)).text)).toBe(STALE);
     // The session was made all the same (Auth0): the next try is a single sign-on, denied again.
     const again = await browser.get(`/authorize?${new URLSearchParams({ client_id: 'web-app', response_type: 'code', redirect_uri: WEB_CALLBACK, connection: 'employees' })}`);
     expect(again.headers.location).toBe(`${WEB_CALLBACK}?error=access_denied&error_description=No%20entry%20for%20boss%40corp.example`);
@@ -165,5 +169,38 @@ describe('rules', () => {
     expect(away.headers.location).toBe(`https://rules.example/step?state=${state}#frag`);
     const back = await browser.get(`/continue?state=${state}&answer=42`);
     expect((await idTokenClaims(t, back.headers.location as string))['https://example.com/rule']).toBe('42');
+  });
+});
+
+describe('a rule asking for MFA (not emulated)', () => {
+  let t: TestEmulator;
+  beforeAll(async () => {
+    t = await startEmulator({ config: config({ rules: [fixture('extensions/rule-multifactor.js')] }) });
+  });
+  afterAll(() => t.close());
+
+  it('refuses the login at the callback; under prompt=none Auth0\'s login_required "Multifactor authentication required"', async () => {
+    const browser = new Browser(t);
+    const res = await browser.login({ client_id: 'web-app', response_type: 'code', redirect_uri: WEB_CALLBACK, state: 'st' });
+    expect(res.headers.location).toBe(`${WEB_CALLBACK}?error=mfa_required&error_description=Multifactor%20authentication%20required&state=st`);
+    const silent = await browser.get(`/authorize?${new URLSearchParams({ client_id: 'spa', response_type: 'code', response_mode: 'web_message', redirect_uri: SPA_ORIGIN, prompt: 'none', state: 's' })}`);
+    expect(silent.text).toContain('response: {"error":"login_required","error_description":"Multifactor authentication required","state":"s"}};');
+  });
+});
+
+describe('an Action redirecting to a URL a header cannot carry as written', () => {
+  it('sends it percent-encoded, never a 500 nor a header of its own', async () => {
+    const t = await startEmulator({ config: config({ actions: { 'post-login': [fixture('browser/action-odd-redirect.js')] } }) });
+    try {
+      const browser = new Browser(t);
+      const { loginUrl, state } = await browser.startLogin({ client_id: 'web-app', response_type: 'code', redirect_uri: WEB_CALLBACK });
+      const posted = await browser.post(loginUrl, { state, username: 'user@example.com', password: 'pwd' });
+      const res = await browser.get(posted.headers.location as string);
+      expect(res.status).toBe(302);
+      expect(res.headers.location).toBe(`https://x.example/%C3%A9%20p%0D%0ASet-Cookie:%20a=b?state=${state}`);
+      expect(res.headers['set-cookie']).toBeUndefined();
+    } finally {
+      await t.close();
+    }
   });
 });

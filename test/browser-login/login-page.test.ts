@@ -4,12 +4,14 @@
  * "continue as" buttons, and an unknown or finished transaction.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestLogEntry } from '../../src/index.js';
 import { startEmulator, type TestEmulator } from '../helpers.js';
 import { Browser, callbackParams, config, WEB_CALLBACK } from './setup.js';
 
 let t: TestEmulator;
+const log: RequestLogEntry[] = [];
 beforeAll(async () => {
-  t = await startEmulator({ config: config() });
+  t = await startEmulator({ config: config(), log: (entry) => log.push(entry) });
 });
 afterAll(() => t.close());
 
@@ -195,5 +197,34 @@ describe('errors on the page', () => {
     const res = await browser.get(`/authorize/resume?state=${state}`);
     expect(res.status).toBe(400);
     expect(details(res.text)).toBe(STALE);
+  });
+});
+
+describe('the request log', () => {
+  it('names the client and the user of each step, and why a login failed or was refused', async () => {
+    const browser = new Browser(t);
+    const { loginUrl, state } = await browser.startLogin(CODE);
+    expect(log.at(-1)).toMatchObject({ method: 'GET', path: '/authorize', status: 302, client: 'web-app' });
+    await browser.post(loginUrl, { state, username: 'user@example.com', password: 'nope' });
+    expect(log.at(-1)).toMatchObject({ method: 'POST', path: '/u/login', status: 400, client: 'web-app', error: 'invalid_user_password', detail: 'wrong password' });
+    expect(log.at(-1)!.user).toBeUndefined();
+    const posted = await browser.post(loginUrl, { state, username: 'user@example.com', password: 'pwd' });
+    expect(log.at(-1)).toMatchObject({ method: 'POST', path: '/u/login', status: 302, client: 'web-app', user: userId('user@example.com') });
+    await browser.get(posted.headers.location as string);
+    expect(log.at(-1)).toMatchObject({ method: 'GET', path: '/authorize/resume', status: 302, client: 'web-app', user: userId('user@example.com') });
+    expect(log.at(-1)!.error).toBeUndefined();
+    await new Browser(t).get(`/authorize?${new URLSearchParams({ ...CODE, prompt: 'none' })}`);
+    expect(log.at(-1)).toMatchObject({ path: '/authorize', status: 302, client: 'web-app', error: 'login_required', detail: 'no session' });
+  });
+});
+
+describe('a Host header no URL can have', () => {
+  it.each(['x y', '[::1', 'x:99999'])('"%s": the login still sets its cookie at the root tenant\'s path, no 500', async (host) => {
+    const res = await t.http.get(`/authorize?${new URLSearchParams(CODE)}`).set('Host', host).redirects(0);
+    expect(res.status).toBe(302);
+    const state = new URLSearchParams((res.headers.location as string).split('?')[1]).get('state')!;
+    const posted = await t.http.post(`/u/login?state=${state}`).set('Host', host).type('form').send({ state, username: 'user@example.com', password: 'pwd' }).redirects(0);
+    expect(posted.status).toBe(302);
+    expect((posted.headers['set-cookie'] as unknown as string[])[0]).toMatch(/^auth0=[^;]+; path=\/; /);
   });
 });

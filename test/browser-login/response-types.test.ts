@@ -124,6 +124,12 @@ describe('response types and modes', () => {
 `);
   });
 
+  it('POST /authorize (a form) works as GET does', async () => {
+    const res = await t.http.post('/authorize').type('form').send({ client_id: 'web-app', response_type: 'code', redirect_uri: WEB_CALLBACK, state: 'st' }).redirects(0);
+    expect(res.status).toBe(302);
+    expect(res.headers.location).toMatch(new RegExp(`^${t.url}/u/login\\?state=[A-Za-z0-9_-]{32}$`));
+  });
+
   it('a path-form tenant: its pages and the resume step are under its path', async () => {
     const res = await t.http.get(`/dev/authorize?${new URLSearchParams({ client_id: 'web-app', response_type: 'code', redirect_uri: WEB_CALLBACK })}`).redirects(0);
     const pathLogin = res.headers.location as string;

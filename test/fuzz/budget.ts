@@ -17,14 +17,15 @@ const FLOOR = 0.5;
 
 /** Each property's share of FUZZ_SECONDS, across every fuzz file (they add up to 1). */
 const SHARES = {
-  structured: 0.24,
+  structured: 0.18,
   deep: 0.12,
   pollution: 0.06,
   'signed forgeries': 0.06,
-  wire: 0.2,
+  wire: 0.16,
   'control plane': 0.06,
   'management api': 0.06,
   'forged tokens': 0.2,
+  'browser login': 0.1,
 } as const;
 export type PropertyName = keyof typeof SHARES;
 

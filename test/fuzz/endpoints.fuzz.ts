@@ -224,15 +224,15 @@ interface Answer {
  */
 const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const STACK = new RegExp(`\\n\\s+at |node:internal|node_modules|file://|${escapeRegExp(process.cwd())}`);
-const APP_STATUSES = new Set([200, 201, 204, 302, 304, 400, 401, 403, 404, 405, 409, 413]);
+const APP_STATUSES = new Set([200, 201, 204, 304, 400, 401, 403, 404, 405, 409, 413]);
 /** What node's HTTP server answers by itself, with no body and no content type: parse errors, timeouts, an `Expect` it does not know. */
 const NODE_STATUSES = new Set([400, 408, 413, 417, 431]);
 const ERROR_KEYS = new Set(['error', 'error_description', 'error_uri', 'mfa_token']);
 /** The Management API's own error shape, `{statusCode, error, message, errorCode?}`: only under /api/v2. */
 const MANAGEMENT_ERROR_KEYS = new Set(['statusCode', 'error', 'message', 'errorCode']);
 const isManagementPath = (path: string) => /\/api\/v2(?:[/?#]|$)/.test(path);
-/** A browser endpoint (src/http/routes.ts marks them): its errors are Auth0's HTML error page, its answers pages or redirects. */
-const isPagePath = (path: string) => /\/(?:authorize(?:\/resume)?|u\/login|continue|v2\/logout|oidc\/logout)(?:[?#]|$)/.test(path);
+/** A browser endpoint (src/http/routes.ts marks them): its errors are Auth0's HTML error page. */
+const isPagePath = (path: string) => /\/(?:authorize|authorize\/resume|u\/login|continue|v2\/logout|oidc\/logout)(?:[?#]|$)/.test(path);
 
 const header = (h: Answer['headers'], name: string): string => {
   const v = h[name];
@@ -248,14 +248,15 @@ function problemWith(method: string, path: string, res: Answer): string | undefi
   const type = header(headers, 'content-type');
   const head = method.toUpperCase() === 'HEAD';
   if (!type && body.length === 0 && NODE_STATUSES.has(status)) return undefined;
+  // The browser login's own answers (browser-login.fuzz.ts looks into them): a redirect, or a page.
+  if (isPagePath(path) && status === 302) return headers.location ? undefined : 'a redirect without Location';
+  if (isPagePath(path) && status === 200 && type === 'text/html; charset=utf-8') return header(headers, 'cache-control') === 'no-store' ? undefined : 'a page without Cache-Control: no-store';
   if (!APP_STATUSES.has(status)) return `unexpected status ${status}`;
   if (res.streaming) return status === 200 && type.startsWith('text/event-stream') ? undefined : 'a stream that is not the log stream';
   if ((head || status === 204 || status === 304) && body.length > 0) return `a body on a ${head ? 'HEAD' : status} answer`;
   if (status === 304 && !headers.etag) return '304 without an ETag';
   if (status < 400) {
     if (body.length === 0) return undefined;
-    // A browser endpoint's page (the login page, the logged-out page, a form_post).
-    if (type === 'text/html; charset=utf-8' && isPagePath(path)) return text.startsWith('<!doctype html>') ? undefined : `a ${status} page that is not HTML: ${text.slice(0, 200)}`;
     if (!type.startsWith('application/json')) return `a ${status} with content type ${type}`;
     let json: unknown;
     try {
@@ -442,7 +443,7 @@ const ENDPOINTS = [
   '/oauth/token', '/oauth/token', '/oauth/token', '/userinfo', '/userinfo', '/oauth/revoke', '/oauth/revoke',
   '/.well-known/jwks.json', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server',
   '/__emulator/logs', '/__emulator/', '/__emulator/logs/', '/__emulator/nope',
-  '/', '/authorize', '/oauth', '/oauth/', '/oauth/token/', '/OAUTH/TOKEN', '/oauth//token', '/oauth/token/../token', '/%2e%2e/oauth/token',
+  '/', '/authorize', '/u/login', '/authorize/resume', '/continue', '/oauth', '/oauth/', '/oauth/token/', '/OAUTH/TOKEN', '/oauth//token', '/oauth/token/../token', '/%2e%2e/oauth/token',
   '/oauth%2ftoken', '/.well-known/', '/.well-known/jwks.json.bak', '/userinfo/', '/nope', '/v2/logout', '/oidc/logout',
   '/__emulator/reset', '/__emulator/clock', '/__emulator/users', '/__emulator/users/auth0%7Cx/block', '/__emulator/journal', '/__emulator/tokens',
   '/api/v2/users', '/api/v2/users', '/api/v2/users-by-email', '/api/v2/users/auth0%7Cnope', '/api/v2/clients', '/api/v2/client-grants', '/api/v2/client-grants/cgr_x', '/api/v2/', '/api/v2/nope',
