@@ -24,6 +24,7 @@ import type { Auth0User } from './model/user-profile.js';
 import { Clock } from './runtime/clock.js';
 import { Directory } from './runtime/directory.js';
 import { Journal, type JournalEntry } from './runtime/journal.js';
+import { SessionError, startSession, type StartSessionOptions, type StartedSession } from './runtime/start-session.js';
 import { UserState } from './runtime/user-state.js';
 import { UserinfoClaims } from './runtime/userinfo-claims.js';
 import { closeServers, DEFAULT_HOST, hostForUrl, listen, type SlowClientTimeouts } from './server/listen.js';
@@ -214,11 +215,7 @@ export class Emulator {
    * hooks, Actions, keys). With `user`: as a password login; without: as client credentials.
    */
   async mint(options: MintOptions): Promise<TokenResponse> {
-    const name = this.#directory.tenantName(options.tenant);
-    const tenant = this.snapshot.tenants.get(name);
-    if (!tenant) throw new MintError(`No tenant named "${name}".`);
-    const issuer = options.issuer === undefined ? this.tenants[name]!.issuer : options.issuer.endsWith('/') ? options.issuer : `${options.issuer}/`;
-    return mintTokens(this.#env(tenant, issuer), options);
+    return mintTokens(this.#envFor(options, MintError), options);
   }
 
   /** An access token (see mint). */
@@ -231,6 +228,11 @@ export class Emulator {
     const scope = typeof options.scope === 'string' ? options.scope : (options.scope ?? []).join(' ');
     const response = await this.mint({ ...options, scope: /openid/.test(scope) ? scope : `openid ${scope}`.trim() });
     return response.id_token!;
+  }
+
+  /** A login session for a user, as the login page makes: its id and the cookies for a browser (runtime/start-session.ts). */
+  async startSession(options: StartSessionOptions): Promise<StartedSession> {
+    return startSession(this.#envFor(options, SessionError), this.#cookieKeys, options);
   }
 
   /** Follows what extension code prints, live; returns the function that stops following. */
@@ -284,6 +286,15 @@ export class Emulator {
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  /** The env of the tenant a programmatic call names, at its issuer (default: the tenant's at this emulator's URL). */
+  #envFor(options: { tenant?: string; issuer?: string }, Refusal: new (message: string) => Error): TenantEnv {
+    const name = this.#directory.tenantName(options.tenant);
+    const tenant = this.snapshot.tenants.get(name);
+    if (!tenant) throw new Refusal(`No tenant named "${name}".`);
+    const issuer = options.issuer === undefined ? this.tenants[name]!.issuer : options.issuer.endsWith('/') ? options.issuer : `${options.issuer}/`;
+    return this.#env(tenant, issuer);
   }
 
   #env(tenant: Tenant, issuer: string): TenantEnv {

@@ -5,6 +5,7 @@ export type { Auth0User } from './model/user-profile.js';
 export type { Clock } from './runtime/clock.js';
 export type { JournalEntry } from './runtime/journal.js';
 export { ChangeError, type UserInput, type UserPatch } from './runtime/runtime-changes.js';
+export { SessionError, type BrowserCookie, type StartedSession, type StartSessionOptions } from './runtime/start-session.js';
 export { ConfigError, type ConfigProblem } from './config/load.js';
 export { StateError } from './store/state-error.js';
 export { EmulatorError, RequestError } from './errors.js';

@@ -184,13 +184,16 @@ function expectedBanner(o: { port: number; config: string; state: string; curlBo
     '',
     `tenant dev  issuer http://127.0.0.1:${port}/`,
     `  also at http://localhost:${port}/dev/  http://dev.localhost:${port}/`,
-    '  clients trusted-app (non_interactive, client_secret_post), spa (spa, none)',
+    '  clients trusted-app (non_interactive, client_secret_post), spa (spa, none), web-app (regular_web, client_secret_basic)',
     '  users   Username-Password-Authentication: user@example.com',
     '  users   employees: boss@corp.example, user@example.com',
     '  apis    https://someapi.com/api',
     '',
     'Try a password grant:',
     `  curl -s http://127.0.0.1:${port}/oauth/token -H 'content-type: application/json' -d '${JSON.stringify(o.curlBody)}'`,
+    '',
+    'Open the login page in a browser (as spa; it returns to http://localhost:3000):',
+    `  http://127.0.0.1:${port}/authorize?client_id=spa&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000&scope=openid%20profile%20email`,
     '',
     `Ready on http://127.0.0.1:${port} (Ctrl-C to stop)`,
     '',
@@ -236,6 +239,14 @@ describe('auth-emulator start', () => {
 
     // The request is logged (text format by default).
     await p.waitForStdout(new RegExp(`^POST /oauth/token dev password trusted-app 200 ${LOG_MS}$`, 'm'));
+
+    // The banner's login-page URL, as a browser follows it: /authorize, then the login form.
+    const loginUrl = /^Open the login page in a browser .*\n {2}(\S+)$/m.exec(p.stdout())![1]!;
+    const authorize = await fetch(loginUrl, { redirect: 'manual' });
+    expect(authorize.status).toBe(302);
+    const loginPage = await fetch(new URL(authorize.headers.get('location')!, loginUrl));
+    expect(loginPage.status).toBe(200);
+    expect(await loginPage.text()).toContain('id="username"');
     // The demo's state folder is the cwd's .auth-emulator/.
     expect(existsSync(join(dir, '.auth-emulator', 'keys', 'dev.pem'))).toBe(true);
     expect(url).toBe(`http://127.0.0.1:${port}`);
@@ -490,7 +501,7 @@ describe('auth-emulator check', () => {
     const file = join(dir, 'auth.config.yaml');
     copyFileSync(EXAMPLE_CONFIG, file);
     const elsewhere = freshDir();
-    const summary = '1 tenant(s), 2 client(s), 1 API(s), 3 user(s).';
+    const summary = '1 tenant(s), 3 client(s), 1 API(s), 3 user(s).';
     const [local, explicit, demo] = await Promise.all([
       run(['check'], { cwd: dir }),
       run(['check', '--config', file], { cwd: elsewhere }),
@@ -503,9 +514,57 @@ describe('auth-emulator check', () => {
     expect(existsSync(join(dir, '.auth-emulator'))).toBe(false);
   });
 
+  it('warns, with file and line, of clients that can never complete a browser login, and still exits 0', async () => {
+    const dir = freshDir();
+    const text = [
+      'tenants:',
+      '  - name: dev',
+      '    clients:',
+      '      - client_id: spa-without-callbacks',
+      '        app_type: spa',
+      '      - client_id: web-without-the-grant',
+      '        client_secret: s',
+      '        grant_types: [client_credentials, refresh_token]',
+      '        callbacks: [http://localhost:3000/callback]',
+      '      - client_id: native-with-implicit',
+      '        app_type: native',
+      '        grant_types: [implicit]',
+      '      - client_id: m2m',
+      '        client_secret: s',
+      '        app_type: non_interactive',
+      '      - client_id: ready',
+      '        app_type: spa',
+      '        callbacks: [http://localhost:3000]',
+      '',
+    ].join('\n');
+    const file = writeTemp(dir, 'auth.config.yaml', text);
+    const r = await run(['check'], { cwd: dir });
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(`${file} is valid: 1 tenant(s), 5 client(s), 0 API(s), 0 user(s).\n`);
+    expect(r.stderr).toBe(
+      [
+        `Warning: ${file}:4:20  tenants[0].clients[0].client_id: this client can never complete a browser login: the default grant_types of app_type spa allow authorization_code and implicit, but it has no \`callbacks\` (Allowed Callback URLs) for /authorize to return to`,
+        '      3 |     clients:',
+        '    > 4 |       - client_id: spa-without-callbacks',
+        '        |                    ^',
+        `Warning: ${file}:8:9  tenants[0].clients[1].grant_types: this client can never complete a browser login: it has \`callbacks\`, but its grant_types allow neither authorization_code nor implicit`,
+        '      7 |         client_secret: s',
+        '    > 8 |         grant_types: [client_credentials, refresh_token]',
+        '        |         ^',
+        `Warning: ${file}:10:20  tenants[0].clients[2].client_id: this client can never complete a browser login: its grant_types allow implicit, but it has no \`callbacks\` (Allowed Callback URLs) for /authorize to return to`,
+        '       9 |         callbacks: [http://localhost:3000/callback]',
+        '    > 10 |       - client_id: native-with-implicit',
+        '         |                    ^',
+        '',
+      ].join('\n'),
+    );
+    // The example config (the built-in demo) has none.
+    expect((await run(['check', '--config', EXAMPLE_CONFIG], { cwd: dir })).stderr).toBe('');
+  });
+
   it('reports a broken config with the file, line:column, path and expectation, and exits 1', async () => {
     const dir = freshDir();
-    const typo = replaceOnce(EXAMPLE_TEXT, 'grant_types: [password, refresh_token]', 'grant_types: [pasword, refresh_token]');
+    const typo = replaceOnce(EXAMPLE_TEXT, 'grant_types: [authorization_code, refresh_token, password]', 'grant_types: [authorization_code, refresh_token, pasword]');
     const typoFile = writeTemp(dir, 'typo.yaml', typo);
     writeTemp(dir, 'syntax.yaml', 'tenants:\n  - name: dev: x\n');
     const grant = replaceOnce(EXAMPLE_TEXT, '      - client_id: trusted-app\n        audience:', '      - client_id: no-such-app\n        audience:');
@@ -522,7 +581,7 @@ describe('auth-emulator check', () => {
     const [head, detail, ...rest] = t.stderr.split('\n');
     expect(head).toBe(`Invalid config ${typoFile} (1 problem):`);
     expect(detail).toMatch(
-      new RegExp(`^ {2}${escape(typoFile)}:${positionOf(typo, 'pasword')} {2}tenants\\[0\\]\\.clients\\[1\\]\\.grant_types\\[0\\]: expected one of .*; did you mean "password"\\?$`),
+      new RegExp(`^ {2}${escape(typoFile)}:${positionOf(typo, 'pasword')} {2}tenants\\[0\\]\\.clients\\[1\\]\\.grant_types\\[2\\]: expected one of .*; did you mean "password"\\?$`),
     );
     expect(detail).toContain('http://auth0.com/oauth/grant-type/password-realm');
     // A code frame follows: the line before, the offending line, a caret under the column.
@@ -574,13 +633,13 @@ function escape(s: string): string {
 describe('command line errors, --help, --version', () => {
   it('start with a broken config exits 1 with the same message as check, and listens on nothing', async () => {
     const dir = freshDir();
-    const typo = replaceOnce(EXAMPLE_TEXT, 'grant_types: [password, refresh_token]', 'grant_types: [pasword, refresh_token]');
+    const typo = replaceOnce(EXAMPLE_TEXT, 'grant_types: [authorization_code, refresh_token, password]', 'grant_types: [authorization_code, refresh_token, pasword]');
     writeTemp(dir, 'auth.config.yaml', typo);
     const [started, checked] = await Promise.all([run(['--port', '0'], { cwd: dir }), run(['check'], { cwd: dir })]);
     expect(started.code).toBe(1);
     expect(started.stdout).toBe('');
     expect(started.stderr).toMatch(new RegExp(`^Invalid config ${escape(join(dir, 'auth.config.yaml'))} \\(1 problem\\):\n`));
-    expect(started.stderr).toContain('tenants[0].clients[1].grant_types[0]: expected one of');
+    expect(started.stderr).toContain('tenants[0].clients[1].grant_types[2]: expected one of');
     expect(started.stderr).toBe(checked.stderr);
     expect(checked.code).toBe(1);
   });

@@ -82,7 +82,9 @@ describe('auth-emulator init', () => {
     expect(JSON.parse(readFileSync(join(dir, 'auth.config.schema.json'), 'utf8'))).toEqual(configJsonSchema());
 
     const check = await run(process.execPath, [CLI, 'check'], { cwd: dir });
-    expect(check.stdout).toBe(`${join(dir, 'auth.config.yaml')} is valid: 1 tenant(s), 2 client(s), 1 API(s), 2 user(s).\n`);
+    expect(check.stdout).toBe(`${join(dir, 'auth.config.yaml')} is valid: 1 tenant(s), 3 client(s), 1 API(s), 2 user(s).\n`);
+    // Its browser apps can complete a login: no warnings.
+    expect(check.stderr).toBe('');
 
     const again = await run(process.execPath, [CLI, 'init'], { cwd: dir }).catch((err: { code: number; stderr: string }) => err);
     expect(again).toMatchObject({ code: 1, stderr: 'Not overwriting auth.config.yaml, rules.js and auth.config.schema.json: remove them or run init in another folder.\n' });

@@ -13,15 +13,12 @@ describe('discovery and JWKS', () => {
   it('serves the discovery document of a real tenant, with this URL as the issuer', async () => {
     const issuer = `${t.url}/`;
     const res = await t.http.get('/.well-known/openid-configuration').expect(200);
-    expect(res.body).toEqual({
+    const expected = {
       issuer,
       authorization_endpoint: `${issuer}authorize`,
       token_endpoint: `${issuer}oauth/token`,
-      device_authorization_endpoint: `${issuer}oauth/device/code`,
       userinfo_endpoint: `${issuer}userinfo`,
-      mfa_challenge_endpoint: `${issuer}mfa/challenge`,
       jwks_uri: `${issuer}.well-known/jwks.json`,
-      registration_endpoint: `${issuer}oidc/register`,
       revocation_endpoint: `${issuer}oauth/revoke`,
       scopes_supported: ['openid', 'profile', 'offline_access', 'name', 'given_name', 'family_name', 'nickname', 'email', 'email_verified', 'picture', 'created_at', 'identities', 'phone', 'address'],
       response_types_supported: ['code', 'token', 'id_token', 'code token', 'code id_token', 'token id_token', 'code token id_token'],
@@ -34,7 +31,10 @@ describe('discovery and JWKS', () => {
       request_uri_parameter_supported: false,
       request_parameter_supported: false,
       token_endpoint_auth_signing_alg_values_supported: ['RS256', 'RS384', 'PS256'],
-    });
+      end_session_endpoint: `${issuer}oidc/logout`,
+    };
+    // Auth0's order; what the emulator does not serve (device code, MFA challenge, registration) is left out.
+    expect(JSON.stringify(res.body)).toBe(JSON.stringify(expected));
     const oas = await t.http.get('/.well-known/oauth-authorization-server').expect(200);
     expect(oas.body).toEqual(res.body);
   });

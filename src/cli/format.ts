@@ -57,6 +57,22 @@ function curlExample(snapshot: Snapshot, infos: Readonly<Record<string, TenantIn
   return undefined;
 }
 
+/**
+ * The login page, ready to paste in a browser: /authorize for the first client that can complete a browser
+ * login (a single-page app first), returning to its first callback.
+ */
+function loginPageUrl(snapshot: Snapshot, infos: Readonly<Record<string, TenantInfo>>): { url: string; client: string; callback: string } | undefined {
+  for (const tenant of snapshot.tenants.values()) {
+    const clients = [...tenant.clients.values()].filter((c) => c.grantTypes.has('authorization_code') && c.callbacks[0] !== undefined && !c.callbacks[0].includes('*'));
+    const client = clients.find((c) => c.appType === 'spa') ?? clients[0];
+    if (!client) continue;
+    const callback = client.callbacks[0]!;
+    const query = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: callback, scope: 'openid profile email' });
+    return { url: `${infos[tenant.name]!.issuer}authorize?${query.toString().replace(/\+/g, '%20')}`, client: client.clientId, callback };
+  }
+  return undefined;
+}
+
 function plainPassword(snapshot: Snapshot, tenantName: string, email: string): string | undefined {
   const tenant = snapshot.config.tenants.find((t) => t.name === tenantName);
   return tenant?.connections.flatMap((c) => c.users).find((u) => u.email.toLowerCase() === email)?.password;
@@ -91,6 +107,8 @@ export function formatBanner(options: {
   }
   const curl = curlExample(snapshot, tenants, options.demo);
   if (curl) lines.push('Try a password grant:', `  ${curl}`, '');
+  const login = loginPageUrl(snapshot, tenants);
+  if (login) lines.push(`Open the login page in a browser (as ${login.client}; it returns to ${login.callback}):`, `  ${login.url}`, '');
   lines.push(`Ready on ${url} (Ctrl-C to stop)`);
   return lines.join('\n');
 }

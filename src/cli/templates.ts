@@ -35,11 +35,22 @@ tenants:
           - refresh_token
           - client_credentials
         client_metadata: { plan: gold }
-      - client_id: spa                         # a public client: no secret
+      - client_id: spa                         # a single-page app (auth0-spa-js): a public client, no secret
         name: Public SPA
         app_type: spa
         token_endpoint_auth_method: none
-        grant_types: [password, refresh_token]
+        grant_types: [authorization_code, refresh_token, password]
+        callbacks: [http://localhost:3000]     # where /authorize may return to (auth0-spa-js: the page's origin)
+        allowed_logout_urls: [http://localhost:3000]   # where a logout may return to
+        web_origins: [http://localhost:3000]   # silent authentication, and /oauth/token from the browser
+      - client_id: web-app                     # a regular web app (express-openid-connect): a confidential client
+        client_secret: web-app-secret
+        name: Regular Web App
+        app_type: regular_web
+        token_endpoint_auth_method: client_secret_basic   # express-openid-connect's default
+        grant_types: [authorization_code, implicit, refresh_token]   # implicit: express-openid-connect's default id_token + form_post
+        callbacks: [http://localhost:3000/callback]
+        allowed_logout_urls: [http://localhost:3000]
 
     client_grants:                             # what client_credentials may get, per API
       - client_id: trusted-app

@@ -17,10 +17,7 @@ export class ConfigError extends EmulatorError {
   readonly problems: readonly ConfigProblem[];
 
   constructor(file: string, problems: ConfigProblem[]) {
-    const lines = problems.map((p) => {
-      const where = p.line === undefined ? (p.file ?? file) : `${p.file ?? file}:${p.line}:${p.column ?? 1}`;
-      return `  ${where}  ${p.path ? `${p.path}: ` : ''}${p.message}${p.frame ? `\n${p.frame}` : ''}`;
-    });
+    const lines = problems.map((p) => `  ${formatProblem(file, p)}`);
     const only = problems.length === 1 ? problems[0]! : undefined;
     // A problem with the file as a whole (missing, a directory, too large) is one line.
     if (only && !only.path && only.line === undefined && (only.file ?? file) === file) super(`Invalid config ${file}: ${only.message}`);
@@ -28,6 +25,12 @@ export class ConfigError extends EmulatorError {
     this.file = file;
     this.problems = problems;
   }
+}
+
+/** `file:line:column  path: message`, then the code frame (a problem, or a warning). */
+export function formatProblem(file: string, p: ConfigProblem): string {
+  const where = p.line === undefined ? (p.file ?? file) : `${p.file ?? file}:${p.line}:${p.column ?? 1}`;
+  return `${where}  ${p.path ? `${p.path}: ` : ''}${p.message}${p.frame ? `\n${p.frame}` : ''}`;
 }
 
 export function formatPath(path: readonly PropertyKey[]): string {

@@ -13,9 +13,10 @@ import { crossCheck, type ConfigIssue } from './cross-check.js';
 import { allowedKeysAt, closest } from './did-you-mean.js';
 import { readYaml, type Locate } from './read-yaml.js';
 import { configSchema, type Config } from './schema.js';
+import { configWarnings } from './warnings.js';
 import { loadTenantExtensions, type TenantExtensions } from '../extensions/load-scripts.js';
 
-export { ConfigError, formatPath, type ConfigProblem } from './config-error.js';
+export { ConfigError, formatPath, formatProblem, type ConfigProblem } from './config-error.js';
 
 /** Larger files are refused: a config this size is a mistake (or an attack), and parsing it would stall. */
 export const MAX_CONFIG_BYTES = 50 * 1024 * 1024;
@@ -26,6 +27,8 @@ export interface LoadedConfig {
   readonly extensions: ReadonlyMap<string, TenantExtensions>;
   /** Files included by the config (`users: ./users.yaml`), to watch with it. */
   readonly includedFiles: readonly string[];
+  /** What is valid but cannot work as meant (warnings.ts), located like problems. */
+  readonly warnings: readonly ConfigProblem[];
 }
 
 /** Reads and validates a config file and the files it names. Throws ConfigError on any problem. */
@@ -140,7 +143,18 @@ async function withExtensions(config: Config, file: string, baseDir: string, loc
       }),
     );
   }
-  return { config, extensions: new Map(config.tenants.map((t, i) => [t.name, loaded[i]!])), includedFiles };
+  const warnings = configWarnings(config).map((issue) => locatedProblem(issue, locate));
+  return { config, extensions: new Map(config.tenants.map((t, i) => [t.name, loaded[i]!])), includedFiles, warnings };
+}
+
+/** A finding with its file, line:column and code frame, when the text is at hand. */
+function locatedProblem(issue: ConfigIssue, locate: Locate): ConfigProblem {
+  const pos = locate(issue.path, issue.atKey);
+  return {
+    path: formatPath(issue.path),
+    message: issue.message,
+    ...(pos ? { line: pos.line, column: pos.col, frame: codeFrame(pos.text, pos.line, pos.col), ...(pos.file ? { file: pos.file } : {}) } : {}),
+  };
 }
 
 /**
@@ -153,14 +167,7 @@ export function validateConfig(data: unknown, file: string, locate: Locate = () 
   if (issues.length > 0) {
     throw new ConfigError(
       file,
-      issues.map((issue) => {
-        const pos = locate(issue.path, issue.atKey);
-        return {
-          path: formatPath(issue.path),
-          message: issue.message,
-          ...(pos ? { line: pos.line, column: pos.col, frame: codeFrame(pos.text, pos.line, pos.col), ...(pos.file ? { file: pos.file } : {}) } : {}),
-        };
-      }),
+      issues.map((issue) => locatedProblem(issue, locate)),
     );
   }
   return deepFreeze(parsed.data as Config);

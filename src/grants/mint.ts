@@ -4,8 +4,7 @@
  * With a user it is a password login without the password; without one, a client-credentials exchange.
  */
 import { RequestError } from '../errors.js';
-import { grantKey, findUser, type Tenant } from '../model/tenant.js';
-import type { User } from '../model/user.js';
+import { grantKey, lookupUser } from '../model/tenant.js';
 import { toParams } from '../oauth/params.js';
 import { passwordGrantScopes } from '../oauth/scopes.js';
 import { inTimeRange, TIME_RANGE } from '../runtime/clock.js';
@@ -48,18 +47,6 @@ export class MintError extends RequestError {
 /** A token time (epoch seconds) must be one the clock could show (see clock.ts for why the range ends at 9999). */
 function inDateRange(option: string, seconds: number): void {
   if (!inTimeRange(seconds * 1000)) throw new MintError(`${option} makes a token time outside the dates a token can carry (${TIME_RANGE}).`);
-}
-
-function lookupUser(tenant: Tenant, login: string, connection: string | undefined): User | undefined {
-  const byId = tenant.usersById.get(login);
-  if (byId) return byId;
-  const order = connection ? [connection] : [tenant.defaultDirectory, ...tenant.connections.keys()].filter((c): c is string => !!c);
-  for (const name of order) {
-    const c = tenant.connections.get(name);
-    const user = c && findUser(c, login);
-    if (user) return user;
-  }
-  return undefined;
 }
 
 export async function mintTokens(env: TenantEnv, options: MintOptions): Promise<TokenResponse> {

@@ -9,6 +9,8 @@
  *   GET    /__emulator/clock                      {now, frozen}     POST  {freeze?, unfreeze?, set?, advance?}
  *   GET    /__emulator/journal                    recent requests   DELETE clear it
  *   POST   /__emulator/tokens                     mint (JSON: tenant?, client, user?, audience?, scope?, expiresIn?, notBefore?)
+ *   POST   /__emulator/sessions                   start a login session (JSON: tenant?, user, connection?, issuer?):
+ *                                                 its id and the cookies for a browser (default: for this host)
  *   GET    /__emulator/logs[?tenant=]             extension output, as server-sent events; a reader that falls
  *                                                 behind misses events and is told how many (`event: dropped`)
  */
@@ -17,12 +19,13 @@ import { RequestError } from '../errors.js';
 import type { ExtensionLogEntry } from '../extensions/sandbox.js';
 import type { MintOptions } from '../grants/mint.js';
 import type { TokenResponse } from '../grants/types.js';
-import type { Snapshot } from '../model/snapshot.js';
+import { issuerAt, type Snapshot } from '../model/snapshot.js';
 import type { Auth0User } from '../model/user-profile.js';
 import { AccessDenied, InvalidRequest, NotFound } from '../oauth/errors.js';
 import { checkedTime, type Clock } from '../runtime/clock.js';
 import type { JournalEntry } from '../runtime/journal.js';
 import type { UserInput, UserPatch } from '../runtime/runtime-changes.js';
+import type { StartedSession, StartSessionOptions } from '../runtime/start-session.js';
 import { readJsonBody } from './body.js';
 import { throwIfUnmatched } from './unmatched.js';
 import { isControlPath } from './control-path.js';
@@ -43,6 +46,7 @@ export interface ControlBackend {
   removeUser(userId: string, options: { tenant?: string }): Promise<boolean>;
   listUsers(options: { tenant?: string }): Auth0User[];
   mint(options: MintOptions): Promise<TokenResponse>;
+  startSession(options: StartSessionOptions): Promise<StartedSession>;
   onExtensionLog(listener: (entry: ExtensionLogEntry) => void): () => void;
 }
 
@@ -141,6 +145,19 @@ export function controlPlane(backend: ControlBackend) {
       for (const name of ['expiresIn', 'notBefore']) if (body[name] !== undefined && (typeof body[name] !== 'number' || !Number.isFinite(body[name]))) throw new InvalidRequest(`${name} must be a number of seconds`);
       ctx.set('Cache-Control', 'no-store');
       ctx.body = await backend.mint(body as unknown as MintOptions);
+    },
+    'control.sessions.create': async (ctx) => {
+      const body = object(await readJsonBody(ctx));
+      if (typeof body.user !== 'string') throw new InvalidRequest('Missing required parameter: user');
+      strings(body, 'tenant', 'connection', 'issuer');
+      const name = tenantOf(ctx) ?? (body.tenant as string | undefined);
+      const tenant = name === undefined ? backend.snapshot.rootTenant : backend.snapshot.tenants.get(name);
+      // By default the cookies are for the host the test called the control plane at (localhost:4400 →
+      // localhost): the browser under test most likely reaches the emulator by that name too.
+      const issuer = (body.issuer as string | undefined) ?? (tenant && issuerAt(backend.snapshot, tenant, `${ctx.protocol}://${ctx.host}`));
+      ctx.set('Cache-Control', 'no-store');
+      ctx.body = await backend.startSession({ ...(body as unknown as StartSessionOptions), tenant: name, ...(issuer === undefined ? {} : { issuer }) });
+      ctx.status = 201;
     },
     'control.logs': (ctx) => {
       const tenant = tenantOf(ctx);

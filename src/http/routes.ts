@@ -53,8 +53,8 @@ export const ROUTES = [
   { name: 'login', methods: ['GET', 'POST'], path: '/u/login', area: 'tenant', page: true },
   { name: 'authorize-resume', methods: ['GET'], path: '/authorize/resume', area: 'tenant', page: true },
   { name: 'continue', methods: ['GET', 'POST'], path: '/continue', area: 'tenant', page: true },
-  { name: 'logout', methods: ['GET'], path: '/v2/logout', area: 'tenant', page: true, served: false },
-  { name: 'oidc-logout', methods: ['GET', 'POST'], path: '/oidc/logout', area: 'tenant', page: true, served: false },
+  { name: 'logout', methods: ['GET'], path: '/v2/logout', area: 'tenant', page: true },
+  { name: 'oidc-logout', methods: ['GET', 'POST'], path: '/oidc/logout', area: 'tenant', page: true },
 
   // The Management API subset (management-routes.ts).
   { name: 'users.search', methods: ['GET'], path: '/api/v2/users', area: 'management' },
@@ -82,7 +82,7 @@ export const ROUTES = [
   { name: 'control.journal.clear', methods: ['DELETE'], path: `${C}/journal`, area: 'control' },
   { name: 'control.tokens', methods: ['POST'], path: `${C}/tokens`, area: 'control' },
   { name: 'control.logs', methods: ['GET'], path: `${C}/logs`, area: 'control' },
-  { name: 'control.sessions.create', methods: ['POST'], path: `${C}/sessions`, area: 'control', served: false },
+  { name: 'control.sessions.create', methods: ['POST'], path: `${C}/sessions`, area: 'control' },
 ] as const satisfies readonly RouteSpec[];
 
 export type Route = (typeof ROUTES)[number];
@@ -99,6 +99,12 @@ const byName = new Map<RouteName, Route>(ROUTES.map((route) => [route.name, rout
 /** The routes of one area that are served, for a router to register. */
 export function servedRoutes<A extends Route['area']>(area: A): ServedRoute<A>[] {
   return ROUTES.filter((r): r is ServedRoute<A> => r.area === area && !('served' in r && r.served === false));
+}
+
+/** Whether the emulator serves a route (the table marks those it does not serve yet). */
+export function isServed(name: RouteName): boolean {
+  const route = byName.get(name)!;
+  return !('served' in route && route.served === false);
 }
 
 /** The URL of a route at a tenant's issuer (which ends with a slash). */

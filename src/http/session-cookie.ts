@@ -10,8 +10,9 @@
  * in an iframe still sends it. Over https it is `SameSite=None; Secure`, as Auth0's.
  */
 import type { Context } from 'koa';
+import { SESSION_COOKIE } from '../runtime/start-session.js';
 
-export const SESSION_COOKIE = 'auth0';
+export { SESSION_COOKIE };
 
 /**
  * The issuer's path (`/`, `/dev/`), read without a URL parser: the issuer follows the Host header, which may be

@@ -11,6 +11,7 @@ import { userinfo } from '../endpoints/userinfo.js';
 import type { Tenant } from '../model/tenant.js';
 import { clientCorsHeaders } from './cors.js';
 import { throwIfUnmatched } from './unmatched.js';
+import { logoutRoutes } from './logout-routes.js';
 import { readParams } from './body.js';
 import { browserRoutes } from './browser-routes.js';
 import { routerFor } from './koa-routes.js';
@@ -70,6 +71,7 @@ export function tenantRouter(deps: RouteDeps): Router {
     jwks: wellKnownRoute(deps, 'jwks'),
     'openid-configuration': wellKnownRoute(deps, 'openid-configuration'),
     'oauth-authorization-server': wellKnownRoute(deps, 'oauth-authorization-server'),
+    ...logoutRoutes(deps),
     ...browserRoutes(deps),
   });
 }

@@ -88,7 +88,7 @@ export const grantKey = (clientId: string, audience: string) => `${clientId}\n${
 
 // NOTE(emulator): Auth0 fills grant_types from app_type when a client is created in the dashboard;
 // these are the dashboard's defaults, plus `password` nowhere (it must be enabled explicitly, as in Auth0).
-const DEFAULT_GRANTS: Record<ClientConfig['app_type'], string[]> = {
+export const DEFAULT_GRANTS: Readonly<Record<ClientConfig['app_type'], readonly string[]>> = {
   spa: ['authorization_code', 'implicit', 'refresh_token'],
   native: ['authorization_code', 'implicit', 'refresh_token'],
   regular_web: ['authorization_code', 'implicit', 'refresh_token', 'client_credentials'],
@@ -189,4 +189,20 @@ export function buildTenant(config: TenantConfig, extensions: TenantExtensions, 
 export function findUser(connection: Connection, login: string): User | undefined {
   const key = login.trim().toLowerCase();
   return connection.byEmail.get(key) ?? connection.byUsername.get(key);
+}
+
+/**
+ * A user by user_id, or by email or username in one connection (default: every connection, the Default
+ * Directory first): how tests name users (minting, starting a session).
+ */
+export function lookupUser(tenant: Tenant, login: string, connection: string | undefined): User | undefined {
+  const byId = tenant.usersById.get(login);
+  if (byId) return byId;
+  const order = connection ? [connection] : [tenant.defaultDirectory, ...tenant.connections.keys()].filter((c): c is string => !!c);
+  for (const name of order) {
+    const c = tenant.connections.get(name);
+    const user = c && findUser(c, login);
+    if (user) return user;
+  }
+  return undefined;
 }

@@ -444,7 +444,7 @@ const ENDPOINTS = [
   '/.well-known/jwks.json', '/.well-known/openid-configuration', '/.well-known/oauth-authorization-server',
   '/__emulator/logs', '/__emulator/', '/__emulator/logs/', '/__emulator/nope',
   '/', '/authorize', '/u/login', '/authorize/resume', '/continue', '/oauth', '/oauth/', '/oauth/token/', '/OAUTH/TOKEN', '/oauth//token', '/oauth/token/../token', '/%2e%2e/oauth/token',
-  '/oauth%2ftoken', '/.well-known/', '/.well-known/jwks.json.bak', '/userinfo/', '/nope', '/v2/logout',
+  '/oauth%2ftoken', '/.well-known/', '/.well-known/jwks.json.bak', '/userinfo/', '/nope', '/v2/logout', '/oidc/logout',
   '/__emulator/reset', '/__emulator/clock', '/__emulator/users', '/__emulator/users/auth0%7Cx/block', '/__emulator/journal', '/__emulator/tokens',
   '/api/v2/users', '/api/v2/users', '/api/v2/users-by-email', '/api/v2/users/auth0%7Cnope', '/api/v2/clients', '/api/v2/client-grants', '/api/v2/client-grants/cgr_x', '/api/v2/', '/api/v2/nope',
 ];

@@ -1,5 +1,8 @@
-/** `auth-emulator check`: validates the config (and the key files it names) and exits 0 or 1. */
-import { loadConfigFile } from '../../config/load.js';
+/**
+ * `auth-emulator check`: validates the config (and the key files it names) and exits 0 or 1. What is valid but
+ * cannot work as meant (config/warnings.ts) is printed on stderr as warnings, and does not fail it.
+ */
+import { formatProblem, loadConfigFile } from '../../config/load.js';
 import { buildSnapshot } from '../../model/snapshot.js';
 import { KeyStore } from '../../tokens/key-store.js';
 import { failIfKnown } from '../known-errors.js';
@@ -20,6 +23,7 @@ export async function run(values: Values): Promise<void> {
     console.log(
       `${builtIn ? 'built-in demo config' : file} is valid: ${config.tenants.length} tenant(s), ${count((t) => t.clients.length)} client(s), ${count((t) => t.apis.length)} API(s), ${users} user(s).`,
     );
+    for (const warning of loaded.warnings) console.error(`Warning: ${formatProblem(file, warning)}`);
   } catch (err) {
     failIfKnown(err);
     throw err;
