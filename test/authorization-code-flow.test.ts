@@ -98,9 +98,9 @@ describe('authorization code + PKCE, as auth0-spa-js does it', () => {
       access_token: expect.any(String),
       refresh_token: expect.stringMatching(/^v1\./),
       id_token: expect.any(String),
-      // The browser login grants scopes by the password grants' rule (src/authorize/complete.ts): no API scope
-      // asked for, every scope of the API.
-      scope: 'openid profile email offline_access read:data',
+      // The browser login grants what was asked for (oauth/scopes.ts browserLoginScopes): no API scope asked
+      // for, none granted; the code exchange always returns `scope`.
+      scope: 'openid profile email offline_access',
       expires_in: 86400,
       token_type: 'Bearer',
     });
@@ -109,7 +109,7 @@ describe('authorization code + PKCE, as auth0-spa-js does it', () => {
     expect(res.headers['cache-control']).toBe('no-store');
 
     const at = await verify(res.body.access_token, CODE_API);
-    expect(at).toEqual({ iss: issuer, sub: expect.stringMatching(/^auth0\|/), aud: [CODE_API, `${issuer}userinfo`], iat: expect.any(Number), exp: at.iat! + 86400, scope: 'openid profile email offline_access read:data', azp: SPA.client_id });
+    expect(at).toEqual({ iss: issuer, sub: expect.stringMatching(/^auth0\|/), aud: [CODE_API, `${issuer}userinfo`], iat: expect.any(Number), exp: at.iat! + 86400, scope: 'openid profile email offline_access', azp: SPA.client_id });
     expect(at).not.toHaveProperty('gty');
 
     const id = await verify(res.body.id_token, SPA.client_id);
@@ -196,7 +196,7 @@ describe('authorization code, confidential clients', () => {
     expect(errorOf(await exchange(undefined))).toEqual({ status: 401, body: UNAUTHORIZED });
     const res = await exchange(WEB_POST.client_secret);
     expect(res.status, res.text).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), refresh_token: expect.any(String), id_token: expect.any(String), scope: 'openid profile email address phone offline_access read:data', expires_in: 86400, token_type: 'Bearer' });
+    expect(res.body).toEqual({ access_token: expect.any(String), refresh_token: expect.any(String), id_token: expect.any(String), scope: 'openid offline_access', expires_in: 86400, token_type: 'Bearer' });
     const id = await verify(res.body.id_token, WEB_POST.client_id);
     expect(id).toMatchObject({ nonce: 'n-web', at_hash: halfHash(res.body.access_token), sid: expect.any(String), auth_time: expect.any(Number) });
   });
@@ -205,7 +205,7 @@ describe('authorization code, confidential clients', () => {
     const code = await webLogin(WEB_BASIC);
     const res = await t.http.post('/oauth/token').auth(WEB_BASIC.client_id, WEB_BASIC.client_secret).type('form').send(form({ grant_type: 'authorization_code', code, redirect_uri: WEB_CALLBACK }));
     expect(res.status, res.text).toBe(200);
-    expect(res.body).toEqual({ access_token: expect.any(String), id_token: expect.any(String), scope: 'openid profile email address phone read:data', expires_in: 86400, token_type: 'Bearer' });
+    expect(res.body).toEqual({ access_token: expect.any(String), id_token: expect.any(String), scope: 'openid', expires_in: 86400, token_type: 'Bearer' });
   });
 
   it('PKCE works for a confidential client too; a verifier for a code asked for without a challenge is refused', async () => {
@@ -254,7 +254,7 @@ describe('refresh tokens from the code flow', () => {
     const first = (await spaExchange(code, verifier).expect(200)).body as { refresh_token: string };
     const refreshed = await spaToken({ grant_type: 'refresh_token', refresh_token: first.refresh_token });
     expect(refreshed.status, refreshed.text).toBe(200);
-    expect(refreshed.body).toEqual({ access_token: expect.any(String), refresh_token: expect.stringMatching(/^v1\./), id_token: expect.any(String), scope: 'openid profile email offline_access read:data', expires_in: 86400, token_type: 'Bearer' });
+    expect(refreshed.body).toEqual({ access_token: expect.any(String), refresh_token: expect.stringMatching(/^v1\./), id_token: expect.any(String), scope: 'openid profile email offline_access', expires_in: 86400, token_type: 'Bearer' });
     expect(refreshed.headers['access-control-allow-origin']).toBe(SPA_ORIGIN);
     expect((await verify(refreshed.body.access_token, CODE_API)).gty).toBe('refresh_token');
     const second = await spaToken({ grant_type: 'refresh_token', refresh_token: refreshed.body.refresh_token });
@@ -279,6 +279,6 @@ describe('refresh tokens from the code flow', () => {
   it('no offline_access, no refresh token', async () => {
     const { code, verifier } = await spaLogin({ scope: 'openid profile' });
     const res = await spaExchange(code, verifier);
-    expect(res.body).toEqual({ access_token: expect.any(String), id_token: expect.any(String), scope: 'openid profile read:data', expires_in: 86400, token_type: 'Bearer' });
+    expect(res.body).toEqual({ access_token: expect.any(String), id_token: expect.any(String), scope: 'openid profile', expires_in: 86400, token_type: 'Bearer' });
   });
 });

@@ -8,13 +8,14 @@
 import type { TenantEnv } from '../endpoints/token.js';
 import type { BrowserTransaction } from '../extensions/inputs.js';
 import type { Resumption, Suspension, TokenDraft, UserTokenDraft } from '../extensions/run-user-extensions.js';
+import { offlineAccessAllowed } from '../grants/audience.js';
 import { draftUserTokens, signUserTokens } from '../grants/issue-tokens.js';
-import { userLoginScopes } from '../grants/password-login.js';
 import type { GrantContext } from '../grants/types.js';
 import type { LoginFlow, Protocol } from '../model/login-flow.js';
 import type { RequestInfo } from '../model/request-info.js';
 import type { Client } from '../model/tenant.js';
 import { AccessDenied, InvalidRequest, OAuthError, Unauthorized } from '../oauth/errors.js';
+import { browserLoginScopes } from '../oauth/scopes.js';
 import type { LoginTransactionRecord } from '../store/login-transactions.js';
 import { isSilent, type AuthorizeRequest, type ResponseType } from './request.js';
 import { answer, CallbackError, errorAnswer, type BrowserAnswer, type FlowNote, type ResponseTarget } from './respond.js';
@@ -98,7 +99,7 @@ async function completeOrThrow(c: Completion, target: ResponseTarget): Promise<B
   // The API may have gone with a reload since /authorize.
   if (request.audience !== undefined && !api) return fail(new AccessDenied(`Service not found: ${request.audience}`));
   const connection = tenant.connections.get(login.connection);
-  const scopes = userLoginScopes(client, api, request.requestedScopes);
+  const scopes = browserLoginScopes(request.requestedScopes, api?.scopes, offlineAccessAllowed(client, api));
   const silent = isSilent(request);
   const flow: LoginFlow = {
     protocol: protocolOf(request.responseType),

@@ -26,7 +26,7 @@ export const PASSWORD_FLOW: ExchangeFlow = {
 export const PASSWORD_LOGIN_PARAMETERS = ['username', 'password', 'audience', 'scope'] as const;
 
 /**
- * The scopes a user login grants (the password grants, and the browser login, which reuses the rule): see
+ * The scopes a password login grants: see
  * passwordGrantScopes; `offline_access` only when the client may have refresh tokens and the API allows them.
  */
 export function userLoginScopes(client: Client, api: Api | undefined, requestedScopes: readonly string[]): string[] {

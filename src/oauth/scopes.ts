@@ -2,6 +2,8 @@
  * Scope rules (reference §4 and seed 003):
  * - password grants: no API scope requested → every scope of the API; `openid` alone among the OIDC
  *   scopes → `openid profile email address phone`; scopes the API does not define are dropped;
+ * - the browser login: what was asked for, of the OIDC scopes and of the API's (no expansion: nothing is
+ *   granted beyond the request, as Auth0's /authorize without RBAC);
  * - `offline_access` survives only when a refresh token may be issued;
  * - client credentials: the client grant's scopes, narrowed by a `scope` parameter.
  */
@@ -32,6 +34,12 @@ export function passwordGrantScopes(requested: readonly string[], apiScopes: rea
   // A password is full trust: when no API scope was asked for, every scope of the API is granted.
   if (!apiRequested && apiScopes) granted.push(...apiScopes);
   return [...new Set(granted)];
+}
+
+export function browserLoginScopes(requested: readonly string[], apiScopes: readonly string[] | undefined, offlineAllowed: boolean): string[] {
+  const apiSet = new Set(apiScopes ?? []);
+  // NOTE(emulator): scopes the API does not define are dropped, as on the password grants.
+  return [...new Set(requested.filter((s) => OIDC_SET.has(s) || apiSet.has(s) || (s === 'offline_access' && offlineAllowed)))];
 }
 
 export function clientCredentialsScopes(requested: readonly string[], grantScopes: readonly string[]): string[] {

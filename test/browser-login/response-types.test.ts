@@ -51,14 +51,14 @@ describe('response types and modes', () => {
   it('id_token token: both, at_hash of the access token, the access token for the API', async () => {
     const res = await new Browser(t).login({ client_id: 'web-app', response_type: 'id_token token', redirect_uri: WEB_CALLBACK, nonce: 'n2', audience: API_ID, scope: 'openid read:things' });
     const params = callbackParams(res.headers.location as string, 'fragment');
-    // `scope` is sent when the scopes granted differ from those asked for (openid alone grants the OIDC scopes).
-    expect(Object.keys(params)).toEqual(['access_token', 'scope', 'expires_in', 'token_type', 'id_token']);
-    expect(params).toMatchObject({ scope: 'openid profile email address phone read:things', token_type: 'Bearer', expires_in: '86400' });
+    // `scope` is sent only when the scopes granted differ from those asked for (the browser login grants what was asked).
+    expect(Object.keys(params)).toEqual(['access_token', 'expires_in', 'token_type', 'id_token']);
+    expect(params).toMatchObject({ token_type: 'Bearer', expires_in: '86400' });
     const idToken = await verifyWithServedJwks(t.http, params.id_token!, { issuer: issuer(), audience: 'web-app' });
     expect(idToken.at_hash).toBe(halfHash(params.access_token!));
     expect(idToken.nonce).toBe('n2');
     const at = await verifyWithServedJwks(t.http, params.access_token!, { issuer: issuer(), audience: API_ID });
-    expect(at).toMatchObject({ scope: 'openid profile email address phone read:things', azp: 'web-app', sub: idToken.sub });
+    expect(at).toMatchObject({ scope: 'openid read:things', azp: 'web-app', sub: idToken.sub });
     expect(at.gty).toBeUndefined();
   });
 
@@ -81,7 +81,7 @@ describe('response types and modes', () => {
   it('code id_token token (hybrid): c_hash and at_hash', async () => {
     const res = await new Browser(t).login({ client_id: 'web-app', response_type: 'code id_token token', redirect_uri: WEB_CALLBACK, nonce: 'n4' });
     const params = callbackParams(res.headers.location as string, 'fragment');
-    expect(Object.keys(params)).toEqual(['code', 'access_token', 'scope', 'expires_in', 'token_type', 'id_token']);
+    expect(Object.keys(params)).toEqual(['code', 'access_token', 'expires_in', 'token_type', 'id_token']);
     const idToken = await verifyWithServedJwks(t.http, params.id_token!, { issuer: issuer(), audience: 'web-app' });
     expect(idToken.c_hash).toBe(halfHash(params.code!));
     expect(idToken.at_hash).toBe(halfHash(params.access_token!));
