@@ -33,7 +33,7 @@ function expectCookies(body: { sessionId: string; cookies: unknown[] }, where: {
 async function silentIdToken(session: StartedSession, host?: string) {
   const req = t.http
     .get('/authorize')
-    .query({ client_id: 'web-app', response_type: 'id_token', response_mode: 'fragment', redirect_uri: 'http://localhost:3000/callback', scope: 'openid', nonce: 'n-1', state: 's', prompt: 'none' })
+    .query({ client_id: 'web-app', response_type: 'id_token', response_mode: 'fragment', redirect_uri: 'http://localhost:3000/callback', scope: 'openid profile', nonce: 'n-1', state: 's', prompt: 'none' })
     .set('Cookie', session.cookies.map((c) => `${c.name}=${c.value}`).join('; '));
   const res = await (host ? req.set('Host', host) : req);
   expect(res.status).toBe(302);
