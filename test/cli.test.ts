@@ -193,7 +193,7 @@ function expectedBanner(o: { port: number; config: string; state: string; curlBo
     `  curl -s http://127.0.0.1:${port}/oauth/token -H 'content-type: application/json' -d '${JSON.stringify(o.curlBody)}'`,
     '',
     'Open the login page in a browser (as spa; it returns to http://localhost:3000):',
-    `  http://127.0.0.1:${port}/authorize?client_id=spa&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000&scope=openid%20profile%20email`,
+    `  http://localhost:${port}/authorize?client_id=spa&response_type=code&redirect_uri=http%3A%2F%2Flocalhost%3A3000&scope=openid%20profile%20email`,
     '',
     `Ready on http://127.0.0.1:${port} (Ctrl-C to stop)`,
     '',

@@ -68,7 +68,9 @@ function loginPageUrl(snapshot: Snapshot, infos: Readonly<Record<string, TenantI
     if (!client) continue;
     const callback = client.callbacks[0]!;
     const query = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: callback, scope: 'openid profile email' });
-    return { url: `${infos[tenant.name]!.issuer}authorize?${query.toString().replace(/\+/g, '%20')}`, client: client.clientId, callback };
+    // At localhost, as the callbacks are: 127.0.0.1 and localhost are different sites to a browser (cookies).
+    const issuer = infos[tenant.name]!.issuer.replace(/^http:\/\/127\.0\.0\.1:/, 'http://localhost:');
+    return { url: `${issuer}authorize?${query.toString().replace(/\+/g, '%20')}`, client: client.clientId, callback };
   }
   return undefined;
 }
