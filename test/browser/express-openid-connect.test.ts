@@ -41,7 +41,7 @@ afterAll(async () => {
   await web?.close();
 });
 
-/** The app at `web.origin`: express-openid-connect with these options, and a protected /profile. */
+/** The app at `web.origin`: express-openid-connect with these options, a home page and a protected /profile. */
 function serveApp(options: ConfigParams): void {
   const app = express();
   app.use(
@@ -57,17 +57,27 @@ function serveApp(options: ConfigParams): void {
   const profile: RequestHandler = (req, res) => {
     res.json({ user: req.oidc.user, access_token: req.oidc.accessToken?.access_token ?? null });
   };
+  app.get('/', (req, res) => void res.send(req.oidc.isAuthenticated() ? 'signed in' : 'signed out'));
   app.get('/profile', requiresAuth(), profile);
   web.handle(app);
 }
 
-/** Opens /profile in a fresh context, logs in on the emulator's page, and returns what /profile answered. */
-async function loginThroughProfile(): Promise<{ body: { user: Record<string, unknown>; access_token: string | null }; requests: Request[] }> {
+interface Profile {
+  user: Record<string, unknown>;
+  access_token: string | null;
+}
+
+/** A fresh browser context (its own cookies) whose every request is recorded, iframes included. */
+async function openContext(): Promise<{ page: Page; requests: Request[] }> {
   const context = await browser.newContext();
   context.setDefaultTimeout(10_000); // a missing page or redirect fails in seconds rather than at the test timeout
   const requests: Request[] = [];
   context.on('request', (r) => requests.push(r));
-  const page: Page = await context.newPage();
+  return { page: await context.newPage(), requests };
+}
+
+/** Opens the protected /profile, logs in on the emulator's page, and returns what /profile then answers. */
+async function loginThroughProfile(page: Page): Promise<Profile> {
   await page.goto(`${web.origin}/profile`);
   await waitForLoginPage(page, authServer);
   const [profile] = await Promise.all([
@@ -75,9 +85,7 @@ async function loginThroughProfile(): Promise<{ body: { user: Record<string, unk
     submitLoginForm(page, ALICE),
   ]);
   expect(profile.status()).toBe(200);
-  const body = await profile.json();
-  await context.close();
-  return { body, requests };
+  return (await profile.json()) as Profile;
 }
 
 const verify = (token: string, audience: string) => verifyToken(authServer, token, audience);
@@ -87,7 +95,8 @@ const aliceId = () => authServer.emulator.getUser(ALICE.email)!.user_id;
 describe('express-openid-connect', () => {
   it('with its defaults (id_token, form_post) logs in and shows the user on a protected route', async () => {
     serveApp({});
-    const { body, requests } = await loginThroughProfile();
+    const { page, requests } = await openContext();
+    const body = await loginThroughProfile(page);
     expect(body).toEqual({ user: expect.objectContaining({ sub: aliceId(), email: ALICE.email, name: 'Alice Example' }), access_token: null });
 
     const authorize = requests.find((r) => r.url().startsWith(`${authServer.origin}/authorize?`))!;
@@ -103,12 +112,28 @@ describe('express-openid-connect', () => {
 
   it("with response_type 'code' and an audience, the protected route has the user and an access token that verifies", async () => {
     serveApp({ clientSecret: WEB_SECRET, authorizationParams: { response_type: 'code', audience: API, scope: 'openid profile email read:notes' } });
-    const { body, requests } = await loginThroughProfile();
+    const { page, requests } = await openContext();
+    const body = await loginThroughProfile(page);
     expect(body.user).toMatchObject({ sub: aliceId(), email: ALICE.email });
     expect(await verify(body.access_token!, API)).toMatchObject({ sub: aliceId(), azp: 'web', scope: 'openid profile email read:notes' });
 
     const callback = requests.find((r) => r.url().startsWith(`${web.origin}/callback?`))!;
     expect(callback.method()).toBe('GET');
     expect([...new URL(callback.url()).searchParams.keys()].sort()).toEqual(['code', 'state']);
+  });
+
+  it('with auth0Logout, /logout ends the emulator session too (/v2/logout): the next login shows the form again', async () => {
+    serveApp({ auth0Logout: true });
+    const { page, requests } = await openContext();
+    await loginThroughProfile(page);
+
+    await page.goto(`${web.origin}/logout`);
+    await page.waitForURL(`${web.origin}/`);
+    await expect(page.locator('body').innerText()).resolves.toBe('signed out');
+    const logout = requests.find((r) => r.url().startsWith(`${authServer.origin}/v2/logout?`))!;
+    expect(Object.fromEntries(new URL(logout.url()).searchParams)).toEqual({ returnTo: web.origin, client_id: 'web' });
+
+    await page.goto(`${web.origin}/profile`);
+    await waitForLoginPage(page, authServer);
   });
 });

@@ -111,7 +111,7 @@ export function loginConfig({ spaOrigin, webOrigin }: { spaOrigin: string; webOr
             // express-openid-connect's default (id_token + form_post) is an implicit-family flow.
             grant_types: ['authorization_code', 'implicit', 'refresh_token'],
             callbacks: [`${webOrigin}/callback`],
-            allowed_logout_urls: [`${webOrigin}/`],
+            allowed_logout_urls: [webOrigin], // express-openid-connect's returnTo is its baseURL, no slash
             web_origins: [webOrigin],
           },
         ],
