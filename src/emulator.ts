@@ -28,7 +28,7 @@ import { UserState } from './runtime/user-state.js';
 import { UserinfoClaims } from './runtime/userinfo-claims.js';
 import { closeServers, DEFAULT_HOST, hostForUrl, listen, type SlowClientTimeouts } from './server/listen.js';
 import { MemoryStore } from './store/memory-store.js';
-import { RefreshTokens } from './store/refresh-tokens.js';
+import { repositoriesOn, type Repositories } from './store/repositories.js';
 import type { StateLock } from './store/state-lock.js';
 import type { Store } from './store/store.js';
 import { KeyStore, type TenantKey } from './tokens/key-store.js';
@@ -39,7 +39,7 @@ export { PortInUseError, type SlowClientTimeouts } from './server/listen.js';
 
 interface State {
   store: Store;
-  refreshTokens: RefreshTokens;
+  repositories: Repositories;
   lock?: StateLock;
 }
 
@@ -61,6 +61,8 @@ export class Emulator {
   readonly #host: string | undefined;
   readonly #baseUrl: string | undefined;
   #servers: Server[] = [];
+  /** Set by #start, before the first request. */
+  #cookieKeys: string[] = [];
   #url: string | undefined;
   #watcher: ConfigWatcher | undefined;
 
@@ -70,7 +72,7 @@ export class Emulator {
     this.#clock = clock;
     this.#host = options.host;
     this.#baseUrl = options.baseUrl?.replace(/\/+$/, '');
-    this.#directory = new Directory(snapshot, { clock, users: this.#users, userinfoClaims: this.#userinfoClaims, refreshTokens: state.refreshTokens });
+    this.#directory = new Directory(snapshot, { clock, users: this.#users, userinfoClaims: this.#userinfoClaims, refreshTokens: state.repositories.refreshTokens, sessions: state.repositories.sessions, authorizationCodes: state.repositories.authorizationCodes });
     this.#reloader = new Reloader({
       source: options.config,
       current: () => this.#directory.config,
@@ -96,6 +98,7 @@ export class Emulator {
       onUnexpected: options.onError ?? (() => {}),
       management: this.#directory,
       control: this,
+      cookieKeys: () => this.#cookieKeys,
     }, { fastLane: options.fastLane !== false });
   }
 
@@ -122,7 +125,7 @@ export class Emulator {
     const snapshot = this.#directory.config;
     // A worker process boots while the keys load (or are generated).
     this.#sandbox.warm(memoryLimits(snapshot));
-    await this.#loadKeys(snapshot);
+    [this.#cookieKeys] = await Promise.all([this.#state.repositories.sessions.cookieKeys(), this.#loadKeys(snapshot)]);
     if (options.watch && snapshot.configFile) {
       this.#watcher = new ConfigWatcher(() => void this.reload());
       await this.#watcher.watchFiles(watchedFiles(snapshot));
@@ -185,7 +188,7 @@ export class Emulator {
 
   /**
    * Back to the loaded config: runtime users, clients and grants, metadata changes, refresh tokens, the
-   * journal and the clock are reset (at once; the promise resolves when the revoked refresh tokens are out
+   * journal, the clock, sessions and codes are reset (at once; the promise resolves when the revoked refresh tokens are out
    * of the state folder). Signing keys stay.
    */
   async reset(): Promise<void> {
@@ -193,6 +196,7 @@ export class Emulator {
     const cleared = this.#state.store.clear();
     this.#journal.clear();
     this.#clock.reset();
+    this.#state.repositories.sessions.cleared();
     await cleared;
   }
 
@@ -290,7 +294,7 @@ export class Emulator {
       currentTenant: () => this.snapshot.tenants.get(tenant.name),
       issuer,
       key,
-      refreshTokens: this.#state.refreshTokens,
+      ...this.#state.repositories,
       extensions: { sandbox: this.#sandbox, users: this.#users, userinfoClaims: this.#userinfoClaims },
       now: () => Math.floor(this.#clock.now() / 1000),
     };
@@ -307,7 +311,7 @@ export class Emulator {
 
 function memoryState(now: () => number): State {
   const store = new MemoryStore(now);
-  return { store, refreshTokens: new RefreshTokens(store) };
+  return { store, repositories: repositoriesOn(store) };
 }
 
 /** Creates an emulator (and starts listening when `port` is given). */

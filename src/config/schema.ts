@@ -22,7 +22,7 @@ export const GRANT_TYPES = [
 ] as const;
 
 /** Path segments a tenant may not be named after, because they are endpoints at the root. */
-export const RESERVED_TENANT_NAMES = ['oauth', 'userinfo', 'api', 'authorize', 'v2', 'oidc', 'mfa', 'dbconnections', 'passwordless', 'co', 'login', 'logout', 'continue'];
+export const RESERVED_TENANT_NAMES = ['oauth', 'userinfo', 'api', 'authorize', 'v2', 'oidc', 'mfa', 'dbconnections', 'passwordless', 'co', 'login', 'logout', 'continue', 'u'];
 
 const nonEmpty = z.string().min(1, 'expected a non-empty string');
 const stringList = z.array(nonEmpty);
@@ -78,10 +78,10 @@ export const clientSchema = z.strictObject({
       token_lifetime: z.int().min(1).default(2_592_000),
     })
     .default({ rotation_type: 'non-rotating', expiration_type: 'non-expiring', token_lifetime: 2_592_000 }),
-  callbacks: stringList.default([]),
-  allowed_logout_urls: stringList.default([]),
-  web_origins: stringList.default([]),
-  allowed_origins: stringList.default([]),
+  callbacks: stringList.default([]).describe('Allowed Callback URLs: where /authorize may send the browser back to (exact match; `*` as the left-most subdomain label).'),
+  allowed_logout_urls: stringList.default([]).describe('Allowed Logout URLs: where /v2/logout and /oidc/logout may send the browser (`returnTo`).'),
+  web_origins: stringList.default([]).describe('Allowed Web Origins: origins that may use silent authentication (response_mode=web_message) and call /oauth/token from a browser.'),
+  allowed_origins: stringList.default([]).describe('Allowed Origins (CORS): more origins that may call /oauth/token from a browser.'),
 });
 
 export const clientGrantSchema = z.strictObject({
@@ -152,6 +152,15 @@ export const tenantSchema = z.strictObject({
   clients: z.array(clientSchema).default([]),
   client_grants: z.array(clientGrantSchema).default([]),
   connections: z.array(connectionSchema).default([]),
+  allowed_logout_urls: stringList.default([]).describe("The tenant's Allowed Logout URLs: `returnTo` of a /v2/logout without client_id."),
+  session_lifetime: z.number().min(1).max(8_760).default(168).describe('Hours a login session lasts at most (Auth0: 168, 7 days).'),
+  idle_session_lifetime: z.number().min(1).max(8_760).default(72).describe('Hours a login session lasts without use (Auth0: 72, 3 days).'),
+  login_page: z
+    .strictObject({
+      continue_as: z.boolean().default(true).describe('List the directory\'s users as one-click "Continue as" buttons (not in Auth0: for local development).'),
+    })
+    .default({ continue_as: true })
+    .describe('The login page (/u/login).'),
   /** Classic rules: one file or a list, run in order on the password, password-realm and refresh grants. */
   rules: fileList.default([]),
   /** The rules' `configuration` object (Auth0's Rules settings): string values. */

@@ -6,7 +6,8 @@
  * The extensions may take a while, so the refresh token is recorded against the state as it is once they
  * have run, not as it was when the request started (see RecordRefreshToken).
  */
-import { hasUserExtensions, runUserExtensions } from '../extensions/run-user-extensions.js';
+import { createHash } from 'node:crypto';
+import { hasUserExtensions, runUserExtensions, type TokenDraft, type UserTokenDraft } from '../extensions/run-user-extensions.js';
 import type { LoginFlow } from '../model/login-flow.js';
 import type { Api, Connection } from '../model/tenant.js';
 import type { User } from '../model/user.js';
@@ -73,31 +74,61 @@ function recordLoginToken(ctx: GrantContext): RecordRefreshToken {
 }
 
 export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest): Promise<TokenResponse> {
+  const draft = await draftUserTokens(ctx, req);
+  return signUserTokens(ctx, req, draft);
+}
+
+/** Who logs in, and with what, as the extensions see it (a browser login's flow may be interactive). */
+export type UserLogin = Pick<UserTokenRequest, 'user' | 'connection' | 'api' | 'scopes' | 'requestedScopes' | 'issuedAt'> & { readonly flow: LoginFlow };
+
+/**
+ * The first half: counts the login and runs the extensions, which decide the tokens' scopes and claims (the
+ * draft). A browser login keeps the draft with its code and signs at the exchange; in an interactive flow the
+ * draft may ask to send the browser elsewhere first (`redirect`).
+ */
+export async function draftUserTokens(ctx: GrantContext, req: UserLogin): Promise<UserTokenDraft> {
+  const { user, scopes } = req;
+  if (ctx.outcome) ctx.outcome.userId = user.userId;
+  const users = ctx.extensions.users;
+  const logins = req.flow.countsAsLogin ? users.recordLogin(user.userId) : users.logins(user.userId);
+  if (!hasUserExtensions(ctx.tenant, req.flow)) return { scopes: [...scopes], accessToken: {}, idToken: {} };
+  return runUserExtensions(ctx.extensions, {
+    flow: req.flow,
+    tenant: ctx.tenant,
+    client: ctx.client,
+    user,
+    connection: req.connection,
+    api: req.api,
+    scopes,
+    requestedScopes: req.requestedScopes,
+    params: ctx.params,
+    request: ctx.request,
+    metadata: users.metadata(user),
+    logins,
+    now: req.issuedAt ?? ctx.now(),
+  });
+}
+
+/** ID-token claims of a browser login (OIDC core §2, §3.1.3.6, §3.3.2.11). */
+export interface IdTokenExtras {
+  readonly nonce?: string | undefined;
+  /** The session id. */
+  readonly sid?: string | undefined;
+  /** Epoch seconds of the login. */
+  readonly authTime?: number | undefined;
+  /** The front-channel code the ID token comes with (hybrid flows): its `c_hash`. */
+  readonly code?: string | undefined;
+  /** Add `at_hash` (the access token's half-hash). */
+  readonly atHash?: boolean;
+}
+
+/** The second half: signs the draft's tokens and records the refresh token. */
+export async function signUserTokens(ctx: GrantContext, req: Omit<UserTokenRequest, 'flow'> & { readonly flow: LoginFlow }, draft: TokenDraft, extras: IdTokenExtras = {}): Promise<TokenResponse> {
   const { issuer, client, key } = ctx;
   const { user, api, scopes } = req;
   const iat = req.issuedAt ?? ctx.now();
   const openid = scopes.includes('openid');
   const nbf = req.notBefore === undefined ? {} : { nbf: req.notBefore };
-  if (ctx.outcome) ctx.outcome.userId = user.userId;
-  const users = ctx.extensions.users;
-  const logins = req.flow.countsAsLogin ? users.recordLogin(user.userId) : users.logins(user.userId);
-  const draft = !hasUserExtensions(ctx.tenant, req.flow)
-    ? { scopes: [...scopes], accessToken: {}, idToken: {} }
-    : await runUserExtensions(ctx.extensions, {
-      flow: req.flow,
-      tenant: ctx.tenant,
-      client,
-      user,
-      connection: req.connection,
-      api,
-      scopes,
-      requestedScopes: req.requestedScopes,
-      params: ctx.params,
-      request: ctx.request,
-      metadata: users.metadata(user),
-      logins,
-      now: iat,
-    });
   // Recorded first (its checks may refuse the request), and written to the state file while the tokens are
   // signed; the answer waits for both.
   const refreshToken = req.refresh.issue
@@ -120,7 +151,8 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
     expiresIn = req.lifetime ?? api.tokenLifetime;
     // Only RS256 APIs get the /userinfo audience (seed 003, reference §5.2).
     const aud = openid && api.signingAlg === 'RS256' ? [api.identifier, `${issuer}userinfo`] : api.identifier;
-    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, ...nbf, scope, gty: req.flow.gty, azp: client.clientId, ...releasedClaims(draft.accessToken, scopes) };
+    const gty = req.flow.gty === undefined ? {} : { gty: req.flow.gty };
+    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, ...nbf, scope, ...gty, azp: client.clientId, ...releasedClaims(draft.accessToken, scopes) };
     accessToken = (api.hsSigner ?? key.signer).sign(claims);
   } else {
     expiresIn = req.lifetime ?? OPAQUE_TOKEN_LIFETIME;
@@ -128,18 +160,24 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
     accessToken = sealOpaqueToken({ sub: user.userId, azp: client.clientId, scope, iat, exp: iat + expiresIn, ...ext }, key.opaqueKey, issuer);
   }
 
-  const idToken = openid
-    ? (client.idTokenHsSigner ?? key.signer).sign({
-        ...profileClaims(user, scopes),
-        iss: issuer,
-        sub: user.userId,
-        aud: client.clientId,
-        iat,
-        exp: iat + (req.lifetime ?? client.idTokenLifetime),
-        ...nbf,
-        ...customIdClaims,
-      })
-    : undefined;
+  const signIdToken = (hashes: Record<string, string>) =>
+    (client.idTokenHsSigner ?? key.signer).sign({
+      ...profileClaims(user, scopes),
+      iss: issuer,
+      sub: user.userId,
+      aud: client.clientId,
+      iat,
+      exp: iat + (req.lifetime ?? client.idTokenLifetime),
+      ...nbf,
+      ...(extras.authTime === undefined ? {} : { auth_time: extras.authTime }),
+      ...(extras.nonce === undefined ? {} : { nonce: extras.nonce }),
+      ...(extras.sid === undefined ? {} : { sid: extras.sid }),
+      ...hashes,
+      ...customIdClaims,
+    });
+  const codeHash: Record<string, string> = extras.code === undefined ? {} : { c_hash: halfHash(extras.code) };
+  // at_hash needs the access token first; otherwise both are signed at once.
+  const idToken = !openid ? undefined : extras.atHash ? accessToken.then((at) => signIdToken({ at_hash: halfHash(at), ...codeHash })) : signIdToken(codeHash);
 
   const [access_token, id_token, refresh_token] = await Promise.all([accessToken, idToken, refreshToken]);
   if (api && openid) ctx.extensions.userinfoClaims.remember(access_token!, { tenant: ctx.tenant.name, userId: user.userId }, customIdClaims, iat + expiresIn);
@@ -151,4 +189,10 @@ export async function issueUserTokens(ctx: GrantContext, req: UserTokenRequest):
     expires_in: expiresIn,
     token_type: 'Bearer',
   };
+}
+
+/** OIDC's at_hash / c_hash: the left half of the value's SHA-256 (RS256 and HS256 both hash with SHA-256), base64url. */
+function halfHash(value: string): string {
+  const digest = createHash('sha256').update(value, 'ascii').digest();
+  return digest.subarray(0, digest.length / 2).toString('base64url');
 }

@@ -2,10 +2,11 @@ import type { ExtensionEnv } from '../extensions/run-user-extensions.js';
 import type { Client, Tenant } from '../model/tenant.js';
 import type { RequestInfo } from '../model/request-info.js';
 import type { Params } from '../oauth/params.js';
-import type { RefreshTokens } from '../store/refresh-tokens.js';
+import type { Repositories } from '../store/repositories.js';
 import type { TenantKey } from '../tokens/key-store.js';
 
-export interface GrantContext {
+/** A grant's context; the store's repositories (refresh tokens, sessions, codes) included. */
+export interface GrantContext extends Repositories {
   /** The tenant as it was served when the request started. */
   readonly tenant: Tenant;
   /**
@@ -18,7 +19,6 @@ export interface GrantContext {
   readonly client: Client;
   readonly params: Params;
   readonly key: TenantKey;
-  readonly refreshTokens: RefreshTokens;
   /** Runs the tenant's rules, hooks and Actions. */
   readonly extensions: ExtensionEnv;
   readonly request: RequestInfo;

@@ -12,4 +12,6 @@ export interface AppDeps extends RouteDeps, ManagementDeps {
   log(entry: RequestLogEntry): void;
   onUnexpected(err: unknown): void;
   control: ControlBackend;
+  /** The keys that sign cookies (koa's app.keys): the session cookie. */
+  cookieKeys(): string[];
 }

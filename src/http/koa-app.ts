@@ -35,6 +35,8 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa();
   // Errors are rendered by errorMiddleware; koa's own default handler would print stacks to stderr.
   app.silent = true;
+  // Signs the session cookie (session-cookie.ts); kept in the store, so a state folder's cookies outlive restarts.
+  app.keys = deps.cookieKeys();
   app.on('error', (err: unknown) => {
     const code = (err as { code?: unknown }).code;
     if (typeof code === 'string' && (CLIENT_GONE.has(code) || code.startsWith('HPE_'))) return;

@@ -48,6 +48,13 @@ export const ROUTES = [
   // Auth0 serves the same document at both addresses (reference §7.1).
   { name: 'openid-configuration', methods: ['GET'], path: '/.well-known/openid-configuration', area: 'tenant', lane: true },
   { name: 'oauth-authorization-server', methods: ['GET'], path: '/.well-known/oauth-authorization-server', area: 'tenant', lane: true },
+  // The browser login (browser flows reference §2, §6, §9): Universal Login's page, the resume step, the
+  // return from a redirect Action, logout.
+  { name: 'login', methods: ['GET', 'POST'], path: '/u/login', area: 'tenant', page: true, served: false },
+  { name: 'authorize-resume', methods: ['GET'], path: '/authorize/resume', area: 'tenant', page: true, served: false },
+  { name: 'continue', methods: ['GET', 'POST'], path: '/continue', area: 'tenant', page: true, served: false },
+  { name: 'logout', methods: ['GET'], path: '/v2/logout', area: 'tenant', page: true, served: false },
+  { name: 'oidc-logout', methods: ['GET', 'POST'], path: '/oidc/logout', area: 'tenant', page: true, served: false },
 
   // The Management API subset (management-routes.ts).
   { name: 'users.search', methods: ['GET'], path: '/api/v2/users', area: 'management' },
@@ -75,6 +82,7 @@ export const ROUTES = [
   { name: 'control.journal.clear', methods: ['DELETE'], path: `${C}/journal`, area: 'control' },
   { name: 'control.tokens', methods: ['POST'], path: `${C}/tokens`, area: 'control' },
   { name: 'control.logs', methods: ['GET'], path: `${C}/logs`, area: 'control' },
+  { name: 'control.sessions.create', methods: ['POST'], path: `${C}/sessions`, area: 'control', served: false },
 ] as const satisfies readonly RouteSpec[];
 
 export type Route = (typeof ROUTES)[number];

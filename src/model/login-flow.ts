@@ -51,6 +51,6 @@ export interface LoginFlow {
   readonly passwordExchange: boolean;
   /** Whether this is a login that counts in the user's `logins_count` (a refresh is not). */
   readonly countsAsLogin: boolean;
-  /** The access token's `gty` claim. */
-  readonly gty: 'password' | 'refresh_token';
+  /** The access token's `gty` claim; none for a browser login (Auth0 sets it on the password and refresh grants only). */
+  readonly gty: 'password' | 'refresh_token' | undefined;
 }

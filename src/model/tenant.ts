@@ -39,6 +39,13 @@ export interface Client {
   readonly refreshRotation: boolean;
   /** Seconds a refresh token lives, or undefined when it never expires. */
   readonly refreshLifetime: number | undefined;
+  /** Allowed Callback URLs, as configured (matched by oauth/url-match.ts). */
+  readonly callbacks: readonly string[];
+  readonly allowedLogoutUrls: readonly string[];
+  /** Allowed Web Origins (silent authentication, browser calls to /oauth/token). */
+  readonly webOrigins: readonly string[];
+  /** Allowed Origins (CORS). */
+  readonly allowedOrigins: readonly string[];
 }
 
 export interface Connection {
@@ -68,6 +75,13 @@ export interface Tenant {
   readonly usersById: ReadonlyMap<string, User>;
   /** Rules, hooks and Actions, read and syntax-checked. */
   readonly extensions: TenantExtensions;
+  /** The tenant's Allowed Logout URLs (a /v2/logout without client_id). */
+  readonly allowedLogoutUrls: readonly string[];
+  /** Seconds a login session lasts at most, and without use. */
+  readonly sessionLifetime: number;
+  readonly idleSessionLifetime: number;
+  /** The login page lists the directory's users as one-click buttons. */
+  readonly loginContinueAs: boolean;
 }
 
 export const grantKey = (clientId: string, audience: string) => `${clientId}\n${audience}`;
@@ -116,6 +130,10 @@ export function buildClient(config: ClientConfig): Client {
       idTokenAlg === 'HS256' && config.client_secret !== undefined ? hs256Signer(createSecretKey(Buffer.from(config.client_secret, 'utf8'))) : undefined,
     refreshRotation: config.refresh_token.rotation_type === 'rotating',
     refreshLifetime: config.refresh_token.expiration_type === 'expiring' ? config.refresh_token.token_lifetime : undefined,
+    callbacks: config.callbacks,
+    allowedLogoutUrls: config.allowed_logout_urls,
+    webOrigins: config.web_origins,
+    allowedOrigins: config.allowed_origins,
   };
 }
 
@@ -160,6 +178,10 @@ export function buildTenant(config: TenantConfig, extensions: TenantExtensions, 
     connections,
     usersById,
     extensions,
+    allowedLogoutUrls: config.allowed_logout_urls,
+    sessionLifetime: Math.round(config.session_lifetime * 3600),
+    idleSessionLifetime: Math.round(config.idle_session_lifetime * 3600),
+    loginContinueAs: config.login_page.continue_as,
   };
 }
 

@@ -8,7 +8,9 @@ import type { ClientConfig } from '../config/schema.js';
 import type { ManagementBackend } from '../management/endpoints.js';
 import type { Snapshot } from '../model/snapshot.js';
 import { toAuth0User, type Auth0User } from '../model/user-profile.js';
+import type { AuthorizationCodes } from '../store/authorization-codes.js';
 import type { RefreshTokens } from '../store/refresh-tokens.js';
+import type { Sessions } from '../store/sessions.js';
 import type { Clock } from './clock.js';
 import { ChangeError, RuntimeChanges, type UserInput, type UserPatch } from './runtime-changes.js';
 import type { UserState } from './user-state.js';
@@ -20,6 +22,8 @@ export interface DirectoryDeps {
   readonly users: UserState;
   readonly userinfoClaims: UserinfoClaims;
   readonly refreshTokens: RefreshTokens;
+  readonly sessions: Sessions;
+  readonly authorizationCodes: AuthorizationCodes;
 }
 
 export class Directory implements ManagementBackend {
@@ -102,7 +106,8 @@ export class Directory implements ManagementBackend {
   }
 
   /**
-   * Removes a user, as Auth0's `DELETE /api/v2/users/{id}` does: their refresh tokens are revoked for good, also
+   * Removes a user, as Auth0's `DELETE /api/v2/users/{id}` does: their sessions end, their codes are void, their
+   * refresh tokens are revoked for good, also
    * if a user with the same email (and so the same user_id) is created again (resolves once that is in the
    * state folder), and what is kept about them at runtime is dropped, so such a user starts clean.
    */
@@ -113,7 +118,11 @@ export class Directory implements ManagementBackend {
     this.#changed();
     this.#deps.users.forget(userId);
     this.#deps.userinfoClaims.forgetUser(tenant, userId);
-    await this.#deps.refreshTokens.revokeUser(tenant, userId, Math.floor(this.#deps.clock.now() / 1000));
+    await Promise.all([
+      this.#deps.refreshTokens.revokeUser(tenant, userId, Math.floor(this.#deps.clock.now() / 1000)),
+      this.#deps.sessions.endUser(tenant, userId),
+      this.#deps.authorizationCodes.revokeUser(tenant, userId),
+    ]);
     return true;
   }
 

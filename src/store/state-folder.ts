@@ -6,14 +6,14 @@
 import { join } from 'node:path';
 import { FileStore } from './file-store.js';
 import { importLegacyRefreshTokens } from './legacy-refresh-tokens.js';
-import { RefreshTokens } from './refresh-tokens.js';
+import { repositoriesOn, type Repositories } from './repositories.js';
 import { StateLock } from './state-lock.js';
 
 export const STORE_FILE = 'store.jsonl';
 
 export interface OpenStateFolder {
   readonly store: FileStore;
-  readonly refreshTokens: RefreshTokens;
+  readonly repositories: Repositories;
   readonly lock: StateLock;
 }
 
@@ -26,9 +26,9 @@ export async function openStateFolder(dir: string, now: () => number): Promise<O
   let store: FileStore | undefined;
   try {
     store = await FileStore.open(join(dir, STORE_FILE), now);
-    const refreshTokens = new RefreshTokens(store);
-    await importLegacyRefreshTokens(dir, refreshTokens);
-    return { store, refreshTokens, lock };
+    const repositories = repositoriesOn(store);
+    await importLegacyRefreshTokens(dir, repositories.refreshTokens);
+    return { store, repositories, lock };
   } catch (err) {
     await store?.close().catch(() => {});
     await lock.release().catch(() => {});
