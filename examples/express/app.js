@@ -2,7 +2,9 @@
 // only issuerBaseURL (and the secrets) change; the emulator serves the same /authorize, login page,
 // /oauth/token and /v2/logout.
 import express from 'express';
-import { auth, requiresAuth } from 'express-openid-connect';
+import openidConnect from 'express-openid-connect';
+
+const { auth, requiresAuth } = openidConnect; // a CommonJS package: Node gives its exports as one object
 
 const app = express();
 
