@@ -175,7 +175,7 @@ describe.each([
   it('a wrong code_verifier gets 403 invalid_grant "Failed to verify code verifier"', async () => {
     const { callback, checks } = await authorize(web);
     const wrong = authorizationCodeGrant(web, callback, { ...checks, pkceCodeVerifier: randomPKCECodeVerifier() });
-    await expect(wrong).rejects.toMatchObject({ status: 403, error: 'invalid_grant', error_description: 'Failed to verify code verifier' }); // emulator's status (reference §11 #3)
+    await expect(wrong).rejects.toMatchObject({ status: 403, error: 'invalid_grant', error_description: 'Failed to verify code verifier' }); // emulator's status (reference §11 #3; src/grants/authorization-code.ts)
   });
 
   it('a public client (no secret) exchanges its code with the code_verifier alone', async () => {
