@@ -60,7 +60,11 @@ export async function listenLocal(listener?: RequestListener): Promise<LocalServ
   return {
     origin,
     handle: (next) => void (current = next),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())).finally(() => server.closeAllConnections()),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections(); // the browser's keep-alive connections would hold close() open
+      }),
   };
 }
 
