@@ -1,7 +1,7 @@
 /**
  * Runs the examples as tests (`npm run test:examples`, after a build): README's "Use in tests" snippets must be
  * excerpts of these files and its shell block must run; then the TypeScript examples typecheck, and the vitest,
- * jest and Playwright suites pass. `node examples/run.js jest` runs only the steps whose name contains "jest".
+ * jest and Playwright suites pass, and so do the browser apps' Playwright tests (spa, express: Debian's Chromium). `node examples/run.js jest` runs only the steps whose name contains "jest".
  * The examples import 'auth-emulator' by the package's own name, which Node resolves to this package's dist/.
  */
 import { execFile, spawn } from 'node:child_process';
@@ -62,6 +62,9 @@ const steps = [
   // jest runs native ES modules behind Node's flag (no transform).
   ['jest', command(process.execPath, ['--experimental-vm-modules', join(root, 'node_modules', 'jest', 'bin', 'jest.js'), '-c', 'examples/jest/jest.config.js'])],
   ['playwright', command(bin('playwright'), ['test', '-c', 'examples/playwright'])],
+  // The sign-in apps: each config starts the emulator (the CLI) and the app on fixed ports, so one at a time.
+  ['spa', command(bin('playwright'), ['test', '-c', 'examples/spa'])],
+  ['express', command(bin('playwright'), ['test', '-c', 'examples/express'])],
 ];
 
 const only = process.argv.slice(2);
