@@ -27,7 +27,7 @@
  *
  * What is per process, and what must be shared when several emulator instances serve one tenant (behind a
  * load balancer, on one Redis):
- * - Shared, in this store: refresh tokens now; authorization codes, sessions, device codes and MFA
+ * - Shared, in this store: refresh tokens, sessions, login transactions and authorization codes; device codes and MFA
  *   transactions when they come. A request may land on any instance, and each of these is created by one
  *   request and read or consumed by another.
  * - Shared, but outside the store: signing keys (every instance must sign with the same key and serve the
