@@ -3,6 +3,7 @@
 const auth0Client = await auth0.createAuth0Client({
   domain: 'http://localhost:4400',
   clientId: 'my-spa',
+  // The API's scopes come only when asked for, as with Auth0.
   authorizationParams: { redirect_uri: `${window.location.origin}/`, audience: 'https://notes.example.test', scope: 'openid profile email read:notes' },
 });
 
