@@ -31,6 +31,7 @@ const CODE_EXCHANGE_FLOW: ExchangeFlow = {
 };
 
 const invalidCode = (why: string) => new InvalidGrant('Invalid authorization code', { logDetail: why });
+// NOTE(emulator): 403, as every invalid_grant Auth0 is seen to answer; this one's status is not confirmed (reference §11.3).
 const verifierFailed = (why: string) => new InvalidGrant('Failed to verify code verifier', { logDetail: why });
 
 export const authorizationCodeGrant: Grant = {
