@@ -631,6 +631,13 @@ function escape(s: string): string {
 }
 
 describe('command line errors, --help, --version', () => {
+  it('`npx auth-emulator` in the clone runs the built CLI: it is executable (README\'s first command)', () => {
+    const npx = spawnSync('npx', ['--no-install', 'auth-emulator', '--version'], { cwd: new URL('..', import.meta.url).pathname, encoding: 'utf8' });
+    expect(npx.stderr).toBe('');
+    expect(npx.stdout).toMatch(/^\d+\.\d+\.\d+\n$/);
+    expect(statSync(CLI).mode & 0o111).toBe(0o111);
+  });
+
   it('start with a broken config exits 1 with the same message as check, and listens on nothing', async () => {
     const dir = freshDir();
     const typo = replaceOnce(EXAMPLE_TEXT, 'grant_types: [authorization_code, refresh_token, password]', 'grant_types: [authorization_code, refresh_token, pasword]');
