@@ -4,13 +4,14 @@
  * only that CA.
  */
 import { X509Certificate } from 'node:crypto';
-import { copyFileSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { createLocalJWKSet, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEmulator, type Emulator, type EmulatorOptions } from '../src/index.js';
+import { loadOrCreateCa } from '../src/tls/local-ca.js';
 import { makeCa, makeLeaf } from '../src/tls/x509.js';
 import { API, EXAMPLE_CONFIG, tempDir } from './helpers.js';
 
@@ -168,6 +169,22 @@ describe('https with the local CA', () => {
     const plain = await fetch(`http://localhost:${httpPort}/.well-known/openid-configuration`);
     expect(((await plain.json()) as { issuer: string }).issuer).toBe(`http://localhost:${httpPort}/`);
     expect((await call(`https://localhost:${httpsPort}/.well-known/openid-configuration`, caCert())).body).toMatchObject({ issuer: `https://localhost:${httpsPort}/` });
+  });
+});
+
+describe('the local CA folder', () => {
+  it('two processes making it at once end up with one CA; an incomplete folder is an error, not replaced', async () => {
+    const dir = join(tempDir(), 'ca');
+    const [a, b] = await Promise.all([loadOrCreateCa(dir), loadOrCreateCa(dir)]);
+    expect(a).toEqual(b);
+    expect(readFileSync(join(dir, 'ca.pem'), 'utf8')).toBe(a.cert);
+
+    const half = join(tempDir(), 'ca');
+    mkdirSync(half);
+    writeFileSync(join(half, 'ca.pem'), a.cert);
+    await expect(loadOrCreateCa(half)).rejects.toThrow(
+      `The local certificate authority in ${half} is incomplete (ca-key.pem is missing). Remove the folder to make a new one (and trust the new one).`,
+    );
   });
 });
 
