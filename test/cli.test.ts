@@ -854,6 +854,17 @@ describe('https', () => {
     expect(p.stderr()).toBe('');
   });
 
+  it('token asks an emulator serving --https on the state folder, and stamps its https issuer', async () => {
+    const dir = freshDir();
+    const env = { AUTH_EMULATOR_CA_DIR: join(dir, 'ca') };
+    const p = cli(['--https', '--port', '0', '--quiet'], { cwd: dir, env });
+    const { port } = await ready(p);
+    const minted = await run(['token', '--client', 'trusted-app', '--audience', API, '--port', String(port), '--json'], { cwd: dir, env });
+    expect(minted).toMatchObject({ code: 0, stderr: '' });
+    const token = (JSON.parse(minted.stdout) as { access_token: string }).access_token;
+    expect(JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString())).toMatchObject({ iss: `https://127.0.0.1:${port}/`, aud: API });
+  });
+
   it('--https-port serves https beside plain http on --port', async () => {
     const dir = freshDir();
     const p = cli(['--https-port', '0', '--port', '0', '--quiet'], { cwd: dir, env: { AUTH_EMULATOR_CA_DIR: join(dir, 'ca') } });
