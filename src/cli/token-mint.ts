@@ -6,7 +6,8 @@
  * through its control plane (`POST /__emulator/tokens`), so the refresh token is in its store and the token
  * is stamped by its clock. Otherwise this process takes the folder's lock, mints with the kept key, writes
  * the refresh token to the folder's store and leaves: the next emulator started there redeems it. Either
- * way the issuer is the one --host and --port name (default http://127.0.0.1:4400), as before.
+ * way the issuer is the one --host and --port name (default http://127.0.0.1:4400; https:// when the running
+ * emulator serves https there), as before.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadConfigFile } from '../config/load.js';
@@ -67,6 +68,28 @@ function tenantName(snapshot: Snapshot, asked: string | undefined): string {
   return name;
 }
 
+/**
+ * A JSON POST to the running emulator. Over https (an emulator started with --https) node:https, trusting the
+ * system's CAs and the local CA: fetch cannot be given a CA.
+ */
+async function post(url: string, body: string): Promise<Response> {
+  const headers = { 'content-type': 'application/json' };
+  if (!url.startsWith('https:')) return fetch(url, { method: 'POST', headers, body, signal: AbortSignal.timeout(ANSWER_MS) });
+  const [{ request }, { rootCertificates }, { readCa }, { caDir }] = await Promise.all([import('node:https'), import('node:tls'), import('../tls/local-ca.js'), import('../tls/ca-dir.js')]);
+  const local = await readCa(caDir()).catch(() => undefined);
+  const ca = [...rootCertificates, ...(local ? [local.cert] : [])];
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers, ca, signal: AbortSignal.timeout(ANSWER_MS) }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve(new Response(text, { status: res.statusCode })));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** The running emulator's answer; undefined when it does not answer (it is stopping). */
 async function askRunningEmulator(url: string, command: TokenCommand): Promise<TokenResponse | undefined> {
   const snapshot = buildSnapshot(await loadConfigFile(command.configFile), command.configFile);
@@ -74,15 +97,12 @@ async function askRunningEmulator(url: string, command: TokenCommand): Promise<T
   const served = snapshot.tenants.get(tenant);
   // The issuer this command stamps, as Emulator.tenants names it at --host and --port (an unknown tenant is
   // left to the emulator to refuse).
-  const issuer = command.mint.issuer ?? (served === undefined ? undefined : issuerAt(snapshot, served, command.baseUrl));
+  // An emulator serving https there (--https) stamps https issuers.
+  const baseUrl = url.startsWith('https:') ? command.baseUrl.replace(/^http:/, 'https:') : command.baseUrl;
+  const issuer = command.mint.issuer ?? (served === undefined ? undefined : issuerAt(snapshot, served, baseUrl));
   let res: Response;
   try {
-    res = await fetch(`${url}/__emulator/tokens`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...command.mint, tenant, ...(issuer === undefined ? {} : { issuer }) }),
-      signal: AbortSignal.timeout(ANSWER_MS),
-    });
+    res = await post(`${url}/__emulator/tokens`, JSON.stringify({ ...command.mint, tenant, ...(issuer === undefined ? {} : { issuer }) }));
   } catch (err) {
     if ((err as Error).name === 'TimeoutError') throw new MintError(`The auth-emulator at ${url}, which holds the state folder, did not answer within ${ANSWER_MS / 1000} s.`);
     return undefined;
