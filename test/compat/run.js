@@ -33,10 +33,12 @@ function label(pkg) {
 async function runResourceServer(row, ctx) {
   const server = await row.resourceServer(ctx);
   try {
+    // A row checks one token at a time (accepts) or, when each run is costly (a Python process), all at once.
+    const accepted = server.acceptsAll ? await server.acceptsAll(ctx.tokens) : {};
+    if (!server.acceptsAll) for (const [name, token] of Object.entries(ctx.tokens)) accepted[name] = await server.accepts(token);
     const wrong = [];
-    for (const [name, token] of Object.entries(ctx.tokens)) {
-      const accepted = await server.accepts(token);
-      if (accepted !== EXPECTED[name]) wrong.push(`${EXPECTED[name] ? 'rejected' : 'accepted'} ${name}`);
+    for (const name of Object.keys(ctx.tokens)) {
+      if (accepted[name] !== EXPECTED[name]) wrong.push(`${EXPECTED[name] ? 'rejected' : 'accepted'} ${name}`);
     }
     if (wrong.length) throw new Error(wrong.join(', '));
     return 'user and machine tokens accepted; wrong audience, expired, tampered, ID token rejected';
