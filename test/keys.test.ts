@@ -1,7 +1,7 @@
-import { statSync } from 'node:fs';
+import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createPublicKey } from 'node:crypto';
-import { calculateJwkThumbprint, type JWK } from 'jose';
+import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
+import { calculateJwkThumbprint, createRemoteJWKSet, jwtVerify, type JWK } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { KeyError } from '../src/tokens/key-store.js';
 import { API, TRUSTED, rsaPem, startEmulator, tempDir, verifyWithServedJwks, writeTemp } from './helpers.js';
@@ -52,5 +52,109 @@ describe('signing keys', () => {
     await expect(startEmulator({ config: configWithKey(join(dir, 'missing.pem')) })).rejects.toThrow(new KeyError(`cannot read signing key ${join(dir, 'missing.pem')}: ENOENT`));
     const ec = writeTemp(dir, 'ec.pem', (await import('node:crypto')).generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
     await expect(startEmulator({ config: configWithKey(ec) })).rejects.toThrow(`${ec}: expected an RSA private key (Auth0 signs with RS256)`);
+  });
+});
+
+type ServedKey = JWK & { kid: string; x5t: string; x5c: string[] };
+const servedKey = async (t: { http: Awaited<ReturnType<typeof startEmulator>>['http'] }, path = '/.well-known/jwks.json') =>
+  (await t.http.get(path).expect(200)).body.keys[0] as ServedKey;
+
+/** The certificate of a served key, checked against the key: its own public key, self-signed, x5t its thumbprint. */
+function certificateOf(key: ServedKey): X509Certificate {
+  expect(key.x5c).toHaveLength(1);
+  const der = Buffer.from(key.x5c[0]!, 'base64');
+  const cert = new X509Certificate(der);
+  expect(cert.publicKey.export({ format: 'jwk' })).toEqual({ kty: 'RSA', n: key.n, e: key.e });
+  expect(cert.verify(cert.publicKey)).toBe(true);
+  expect(cert.checkIssued(cert)).toBe(true);
+  expect(key.x5t).toBe(createHash('sha1').update(der).digest('base64url'));
+  expect(cert.fingerprint.replaceAll(':', '')).toBe(Buffer.from(key.x5t, 'base64url').toString('hex').toUpperCase());
+  return cert;
+}
+
+describe('the JWKS certificate (x5c, x5t)', () => {
+  it('is a self-signed certificate of the key, CN=<tenant>.localhost, valid for years; jose verifies with the remote set', async () => {
+    const t = await startEmulator();
+    try {
+      const key = await servedKey(t);
+      const cert = certificateOf(key);
+      expect(cert.subject).toBe('CN=dev.localhost');
+      expect(cert.issuer).toBe('CN=dev.localhost');
+      expect(cert.ca).toBe(true);
+      expect(new Date(cert.validFrom).getTime()).toBeLessThanOrEqual(Date.now());
+      expect(new Date(cert.validTo).getUTCFullYear()).toBeGreaterThanOrEqual(new Date().getUTCFullYear() + 19);
+      // The same document on the next request (it is made once).
+      expect(await servedKey(t)).toEqual(key);
+
+      const token = (await t.http.post('/oauth/token').send({ grant_type: 'client_credentials', audience: API, ...TRUSTED }).expect(200)).body.access_token as string;
+      const { protectedHeader } = await jwtVerify(token, createRemoteJWKSet(new URL(`${t.url}/.well-known/jwks.json`)), { audience: API });
+      expect(protectedHeader.kid).toBe(key.kid);
+    } finally {
+      await t.close();
+    }
+  });
+
+  it('is made when the JWKS is first asked for, kept beside the key, and the same after a restart', async () => {
+    const stateDir = tempDir();
+    const certFile = join(stateDir, 'keys', 'dev.crt');
+    const first = await startEmulator({ stateDir });
+    let key: ServedKey;
+    try {
+      await first.http.post('/oauth/token').send({ grant_type: 'client_credentials', audience: API, ...TRUSTED }).expect(200);
+      expect(existsSync(join(stateDir, 'keys', 'dev.pem'))).toBe(true);
+      expect(existsSync(certFile)).toBe(false);
+      key = await servedKey(first);
+      expect(existsSync(certFile)).toBe(true);
+    } finally {
+      await first.close();
+    }
+    const second = await startEmulator({ stateDir });
+    try {
+      expect(await servedKey(second)).toEqual(key);
+    } finally {
+      await second.close();
+    }
+    // A kept certificate that is not the key's (or not a certificate) is made again.
+    writeFileSync(certFile, 'not a certificate');
+    const third = await startEmulator({ stateDir });
+    try {
+      const again = await servedKey(third);
+      expect(again.kid).toBe(key.kid);
+      expect(again.x5t).not.toBe(key.x5t);
+      certificateOf(again);
+    } finally {
+      await third.close();
+    }
+  });
+
+  it('follows the tenant\'s own key file: kept in the state folder, made anew when the key changes', async () => {
+    const dir = tempDir();
+    const stateDir = tempDir();
+    const keyFile = writeTemp(dir, 'key.pem', rsaPem());
+    const start = () => startEmulator({ config: configWithKey(keyFile), stateDir });
+    const first = await start();
+    let key: ServedKey;
+    try {
+      key = await servedKey(first);
+      expect(certificateOf(key).subject).toBe('CN=k.localhost');
+    } finally {
+      await first.close();
+    }
+    const second = await start();
+    try {
+      expect(await servedKey(second)).toEqual(key);
+    } finally {
+      await second.close();
+    }
+    writeFileSync(keyFile, rsaPem());
+    const rotated = await start();
+    try {
+      const next = await servedKey(rotated);
+      expect(next.kid).not.toBe(key.kid);
+      expect(next.x5t).not.toBe(key.x5t);
+      certificateOf(next);
+    } finally {
+      await rotated.close();
+    }
   });
 });

@@ -231,6 +231,16 @@ describe('GET /api/v2/users', () => {
     expect(plain.body).toHaveLength(2);
   });
 
+  it('answers 400 invalid_query_string for a page out of range, as the other lists do', async () => {
+    expect((await get('/users?per_page=101')).body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: "Query validation error: 'Value 101 is greater than maximum 100' on property per_page (Number of results per page. Defaults to 50).",
+      errorCode: 'invalid_query_string',
+    });
+    expect((await get('/users?page=-1')).status).toBe(400);
+  });
+
   it('answers 400 invalid_query_string for a query it cannot parse', async () => {
     for (const q of ['email:', 'email:"unterminated', 'just words here', 'name:jo AND']) {
       const res = await get(`/users?q=${encodeURIComponent(q)}`);
@@ -397,6 +407,63 @@ describe('GET /api/v2/clients', () => {
   });
 });
 
+describe('GET /api/v2/clients paging and filters', () => {
+  const ids = (body: unknown) => (body as { client_id: string }[]).map((c) => c.client_id);
+  let all: Record<string, unknown>[];
+  beforeEach(async () => {
+    all = (await get('/clients').expect(200)).body as Record<string, unknown>[];
+  });
+
+  it('pages by page and per_page: a bare array, or {clients, start, limit, total} with include_totals=true', async () => {
+    expect(ids(all)).toEqual(['mgmt-admin', 'mgmt-reader', 'mgmt-metadata', 'login-app', 'm2m-new']);
+    expect((await get('/clients?per_page=2&page=1').expect(200)).body).toEqual(all.slice(2, 4));
+    expect((await get('/clients?per_page=2&page=2&include_totals=true').expect(200)).body).toEqual({ clients: all.slice(4), start: 4, limit: 2, total: 5 });
+    expect((await get('/clients?include_totals=true').expect(200)).body).toEqual({ clients: all, start: 0, limit: 50, total: 5 });
+    expect((await get('/clients?per_page=2&page=9&include_totals=true').expect(200)).body).toEqual({ clients: [], start: 18, limit: 2, total: 5 });
+    expect((await get('/clients?include_totals=false&per_page=1').expect(200)).body).toEqual(all.slice(0, 1));
+  });
+
+  it('pages by checkpoint with from and take: {clients, next}, in the order of the ids', async () => {
+    const first = (await get('/clients?take=2').expect(200)).body as { clients: unknown[]; next: string };
+    expect(first).toEqual({ clients: [all[3], all[4]], next: 'mgmt-admin' });
+    const second = (await get(`/clients?take=2&from=${first.next}`).expect(200)).body as { clients: unknown[]; next: string };
+    expect(second).toEqual({ clients: [all[0], all[2]], next: 'mgmt-reader' });
+    expect((await get(`/clients?take=2&from=${second.next}`).expect(200)).body).toEqual({ clients: [all[1]] });
+    expect((await get('/clients?from=login-app').expect(200)).body).toEqual({ clients: [all[3], all[4], all[0], all[2], all[1]] });
+  });
+
+  it('filters by app_type, client_ids, is_global and is_first_party, and selects fields', async () => {
+    expect(ids((await get('/clients?app_type=regular_web').expect(200)).body)).toEqual(['login-app']);
+    expect(ids((await get('/clients?app_type=spa,non_interactive&per_page=2').expect(200)).body)).toEqual(['mgmt-admin', 'mgmt-reader']);
+    expect(ids((await get('/clients?client_ids=m2m-new,login-app').expect(200)).body)).toEqual(['login-app', 'm2m-new']);
+    expect((await get('/clients?is_global=true').expect(200)).body).toEqual([]);
+    expect(ids((await get('/clients?is_global=false&is_first_party=true').expect(200)).body)).toHaveLength(5);
+    expect((await get('/clients?is_first_party=false').expect(200)).body).toEqual([]);
+    expect((await get('/clients?fields=client_id,name&app_type=regular_web').expect(200)).body).toEqual([{ client_id: 'login-app', name: 'Login App' }]);
+    expect((await get('/clients?fields=client_id,name&include_fields=true&client_ids=login-app&include_totals=true').expect(200)).body)
+      .toEqual({ clients: [{ client_id: 'login-app', name: 'Login App' }], start: 0, limit: 50, total: 1 });
+    const { grant_types: _g, jwt_configuration: _j, ...rest } = all[3]!;
+    expect((await get('/clients?fields=grant_types,jwt_configuration&include_fields=false&client_ids=login-app').expect(200)).body).toEqual([rest]);
+  });
+
+  it('answers 400 invalid_query_string for values out of range or of the wrong type', async () => {
+    const cases: [string, string][] = [
+      ['per_page=101', "'Value 101 is greater than maximum 100' on property per_page (Number of results per page. Defaults to 50)"],
+      ['per_page=0', "'Value 0 is less than minimum 1' on property per_page (Number of results per page. Defaults to 50)"],
+      ['page=-1', "'Value -1 is less than minimum 0' on property page (Page index of the results to return. First page is 0)"],
+      ['page=two', "'Expected type integer but found type string' on property page (Page index of the results to return. First page is 0)"],
+      ['take=500', "'Value 500 is greater than maximum 100' on property take (Number of results per page. Defaults to 50)"],
+      ['include_totals=yes', "'Expected type boolean but found type string' on property include_totals (Return results inside an object that contains the total result count (true) or as a direct array of results (false, default))"],
+      ['is_global=1', "'Expected type boolean but found type string' on property is_global (Optional filter on the global client parameter)"],
+    ];
+    for (const [q, why] of cases) {
+      const res = await get(`/clients?${q}`);
+      expect(res.status, q).toBe(400);
+      expect(res.body, q).toEqual({ statusCode: 400, error: 'Bad Request', message: `Query validation error: ${why}.`, errorCode: 'invalid_query_string' });
+    }
+  });
+});
+
 describe('/api/v2/client-grants', () => {
   const clientCredentials = (client: typeof M2M) => t.http.post('/oauth/token').send({ grant_type: 'client_credentials', audience: API, ...client });
 
@@ -410,6 +477,33 @@ describe('/api/v2/client-grants', () => {
     expect(byAudience).toEqual([{ id: expect.any(String), client_id: 'login-app', audience: API, scope: ['read:sample'] }]);
     const byClient = (await get('/client-grants?client_id=mgmt-admin').expect(200)).body as { client_id: string }[];
     expect(byClient).toHaveLength(1);
+  });
+
+  it('pages by page and per_page (with include_totals: {client_grants, start, limit, total}) and by checkpoint', async () => {
+    const all = (await get('/client-grants').expect(200)).body as { id: string }[];
+    expect(all).toHaveLength(4);
+    expect((await get('/client-grants?per_page=3&page=1').expect(200)).body).toEqual(all.slice(3));
+    expect((await get('/client-grants?per_page=3&page=0&include_totals=true').expect(200)).body).toEqual({ client_grants: all.slice(0, 3), start: 0, limit: 3, total: 4 });
+    expect((await get('/client-grants?include_totals=true&client_id=login-app').expect(200)).body)
+      .toEqual({ client_grants: [{ id: expect.stringMatching(/^cgr_/), client_id: 'login-app', audience: API, scope: ['read:sample'] }], start: 0, limit: 50, total: 1 });
+
+    const byId = [...all].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const first = (await get('/client-grants?take=3').expect(200)).body as { next: string };
+    expect(first).toEqual({ client_grants: byId.slice(0, 3), next: byId[3]!.id });
+    expect((await get(`/client-grants?take=3&from=${first.next}`).expect(200)).body).toEqual({ client_grants: byId.slice(3) });
+    // A checkpoint stays good when the grant it names is deleted in between.
+    await del(`/client-grants/${first.next}`).expect(204);
+    expect((await get(`/client-grants?take=3&from=${first.next}`).expect(200)).body).toEqual({ client_grants: [] });
+    expect((await get('/client-grants?from=&take=100&include_totals=true').expect(200)).body).toEqual({ client_grants: byId.slice(0, 3) });
+
+    const tooMany = await get('/client-grants?per_page=1000');
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body).toEqual({
+      statusCode: 400,
+      error: 'Bad Request',
+      message: "Query validation error: 'Value 1000 is greater than maximum 100' on property per_page (Number of results per page. Defaults to 50).",
+      errorCode: 'invalid_query_string',
+    });
   });
 
   it('creates a grant (201) after which client credentials work for it; deleting it (204) stops them', async () => {
@@ -624,6 +718,45 @@ describe('the official auth0 SDK (ManagementClient v4)', () => {
     // The tenant's users are untouched otherwise.
     const left = await management.users.getAll();
     expect(left.data.map((u) => u.email)).toEqual(['existing@sdk.example']);
+  });
+
+  it('lists clients and client grants with include_totals, pages and filters (clients.getAll, clientGrants.getAll)', async () => {
+    const fetchToEmulator: typeof fetch = (input, init) => fetch(String(input instanceof Request ? input.url : input).replace(`https://${DOMAIN}/`, `${t.url}/sdk/`), init);
+    const management = new ManagementClient({ domain: DOMAIN, clientId: 'sdk-admin', clientSecret: 'sdk-admin-secret', fetch: fetchToEmulator });
+    const clients = await management.clients.getAll({ include_totals: true, per_page: 10, page: 0 });
+    expect(clients.data).toEqual({
+      clients: [{
+        client_id: 'sdk-admin',
+        name: 'sdk-admin',
+        app_type: 'non_interactive',
+        token_endpoint_auth_method: 'client_secret_post',
+        grant_types: ['client_credentials'],
+        client_metadata: {},
+        jwt_configuration: { lifetime_in_seconds: 36000, alg: 'RS256' },
+        is_first_party: true,
+      }],
+      start: 0,
+      limit: 10,
+      total: 1,
+    });
+    expect((await management.clients.getAll({ fields: 'client_id', app_type: 'non_interactive' })).data).toEqual([{ client_id: 'sdk-admin' }]);
+
+    const grants = await management.clientGrants.getAll({ include_totals: true, client_id: 'sdk-admin' });
+    expect(grants.data).toEqual({
+      client_grants: [{
+        id: expect.stringMatching(/^cgr_/),
+        client_id: 'sdk-admin',
+        audience: `https://${DOMAIN}/api/v2/`,
+        scope: ['read:users', 'create:users', 'update:users', 'delete:users', 'read:clients', 'read:client_grants'],
+      }],
+      start: 0,
+      limit: 50,
+      total: 1,
+    });
+    expect((await management.clientGrants.getAll({ take: 1 })).data).toEqual({ client_grants: [expect.objectContaining({ client_id: 'sdk-admin' })] });
+    const error = await management.clientGrants.getAll({ per_page: 101 }).then(() => undefined, (err: unknown) => err);
+    expect(error).toBeInstanceOf(ManagementApiError);
+    expect(error).toMatchObject({ statusCode: 400, errorCode: 'invalid_query_string' });
   });
 
   it('gets the SDK\'s ManagementApiError for a 409', async () => {

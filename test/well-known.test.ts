@@ -43,7 +43,7 @@ describe('discovery and JWKS', () => {
     const res = await t.http.get('/.well-known/jwks.json').expect(200);
     expect(res.body.keys).toHaveLength(1);
     const [key] = res.body.keys;
-    expect(Object.keys(key)).toEqual(['kty', 'use', 'n', 'e', 'kid', 'alg']);
+    expect(Object.keys(key)).toEqual(['kty', 'use', 'n', 'e', 'kid', 'x5t', 'x5c', 'alg']);
     expect(key).toMatchObject({ kty: 'RSA', use: 'sig', e: 'AQAB', alg: 'RS256' });
     expect(key.kid).toBe(await calculateJwkThumbprint(key));
     expect(JSON.stringify(res.body)).not.toMatch(/"(d|p|q|dp|dq|qi)"/);

@@ -63,7 +63,7 @@ export function managementRouter(deps: ManagementDeps): Router {
       true,
     ),
     'user.delete': guarded(['delete:users'], (ctx, t) => api.deleteUser(backend, t, ctx.params.id!)),
-    'clients.list': guarded(['read:clients'], (_ctx, t) => api.listClients(backend, t)),
+    'clients.list': guarded(['read:clients'], (ctx, t) => api.listClients(backend, t, query(ctx))),
     'client-grants.list': guarded(['read:client_grants'], (ctx, t) => api.listClientGrants(backend, t, query(ctx))),
     'client-grants.create': guarded(['create:client_grants'], (ctx, t, body) => {
       ctx.status = 201;

@@ -9,6 +9,7 @@ import type { Auth0User } from '../model/user-profile.js';
 import type { Snapshot } from '../model/snapshot.js';
 import type { UserInput, UserPatch } from '../runtime/runtime-changes.js';
 import { ManagementError } from './errors.js';
+import { booleanParam, checkpointAnswer, offsetAnswer, offsetPage, wantsCheckpoint, type Query } from './paging.js';
 import { parseUserQuery } from './query.js';
 
 /** What the endpoints need from the emulator (it implements this). */
@@ -69,14 +70,12 @@ export async function deleteUser(backend: ManagementBackend, tenant: string, id:
   await backend.removeUser(id, { tenant });
 }
 
-export function searchUsers(backend: ManagementBackend, tenant: string, query: Record<string, string | undefined>): Auth0User[] | Record<string, unknown> {
+export function searchUsers(backend: ManagementBackend, tenant: string, query: Query): Auth0User[] | Record<string, unknown> {
   const all = backend.listUsers({ tenant });
   const matching = query.q ? all.filter(parseUserQuery(query.q)) : all;
-  const perPage = Math.min(Math.max(Number(query.per_page ?? 50) || 50, 1), 100);
-  const page = Math.max(Number(query.page ?? 0) || 0, 0);
-  const users = matching.slice(page * perPage, page * perPage + perPage);
-  if (query.include_totals === 'true') return { start: page * perPage, limit: perPage, length: users.length, total: matching.length, users };
-  return users;
+  const page = offsetPage(matching, query);
+  if (page.totals) return { start: page.start, limit: page.limit, length: page.items.length, total: page.total, users: page.items };
+  return page.items;
 }
 
 export function usersByEmail(backend: ManagementBackend, tenant: string, email: string | undefined): Auth0User[] {
@@ -85,24 +84,41 @@ export function usersByEmail(backend: ManagementBackend, tenant: string, email: 
   return backend.listUsers({ tenant }).filter((u) => u.email === want);
 }
 
-export function listClients(backend: ManagementBackend, tenant: string) {
+/**
+ * GET /clients: filtered by `app_type` (a comma-separated list), `client_ids`, `is_global` (no client here is
+ * Auth0's global client) and `is_first_party` (every client here is first party), cut to `fields`, then paged.
+ */
+export function listClients(backend: ManagementBackend, tenant: string, query: Query) {
   const t = backend.snapshot.tenants.get(tenant);
-  // NOTE(emulator): secrets are never listed (Auth0 needs read:client_keys for them).
-  return [...(t?.clients.values() ?? [])].map((c) => ({
-    client_id: c.clientId,
-    name: c.name,
-    app_type: c.appType,
-    token_endpoint_auth_method: c.authMethod,
-    grant_types: [...c.grantTypes],
-    client_metadata: c.metadata,
-    jwt_configuration: { lifetime_in_seconds: c.idTokenLifetime, alg: c.idTokenAlg },
-    is_first_party: true,
-  }));
+  const list = (name: string) => (query[name] ? new Set(query[name]!.split(',').map((s) => s.trim())) : undefined);
+  const appTypes = list('app_type');
+  const ids = list('client_ids');
+  const isGlobal = booleanParam(query, 'is_global');
+  const firstParty = booleanParam(query, 'is_first_party');
+  const fields = list('fields');
+  const includeFields = booleanParam(query, 'include_fields') ?? true;
+  const clients = [...(t?.clients.values() ?? [])]
+    .filter((c) => (!appTypes || appTypes.has(c.appType)) && (!ids || ids.has(c.clientId)) && isGlobal !== true && firstParty !== false)
+    // NOTE(emulator): secrets are never listed (Auth0 needs read:client_keys for them).
+    .map((c) => ({
+      client_id: c.clientId,
+      name: c.name,
+      app_type: c.appType,
+      token_endpoint_auth_method: c.authMethod,
+      grant_types: [...c.grantTypes],
+      client_metadata: c.metadata,
+      jwt_configuration: { lifetime_in_seconds: c.idTokenLifetime, alg: c.idTokenAlg },
+      is_first_party: true,
+    }));
+  const present = (c: object) => (fields ? Object.fromEntries(Object.entries(c).filter(([k]) => fields.has(k) === includeFields)) : c);
+  if (wantsCheckpoint(query)) return checkpointAnswer('clients', clients, (c) => c.client_id, query, present);
+  return offsetAnswer('clients', clients, query, present);
 }
 
 const grantId = (clientId: string, audience: string) => `cgr_${createHash('sha256').update(`${clientId}\n${audience}`).digest('hex').slice(0, 16)}`;
 
-export function listClientGrants(backend: ManagementBackend, tenant: string, query: Record<string, string | undefined>) {
+/** Every client grant of the tenant, filtered by `audience` and `client_id`. */
+function clientGrants(backend: ManagementBackend, tenant: string, query: Query) {
   const t = backend.snapshot.tenants.get(tenant);
   return [...(t?.clientGrants ?? [])]
     .map(([key, scope]) => {
@@ -110,6 +126,13 @@ export function listClientGrants(backend: ManagementBackend, tenant: string, que
       return { id: grantId(client_id, audience), client_id, audience, scope: [...scope] };
     })
     .filter((g) => (!query.audience || g.audience === query.audience) && (!query.client_id || g.client_id === query.client_id));
+}
+
+/** GET /client-grants: filtered, then paged by offset or by checkpoint. */
+export function listClientGrants(backend: ManagementBackend, tenant: string, query: Query) {
+  const grants = clientGrants(backend, tenant, query);
+  if (wantsCheckpoint(query)) return checkpointAnswer('client_grants', grants, (g) => g.id, query);
+  return offsetAnswer('client_grants', grants, query);
 }
 
 export function createClientGrant(backend: ManagementBackend, tenant: string, input: unknown) {
@@ -122,7 +145,7 @@ export function createClientGrant(backend: ManagementBackend, tenant: string, in
 }
 
 export function deleteClientGrant(backend: ManagementBackend, tenant: string, id: string): void {
-  const grant = listClientGrants(backend, tenant, {}).find((g) => g.id === id);
+  const grant = clientGrants(backend, tenant, {}).find((g) => g.id === id);
   if (!grant) throw new ManagementError(404, 'The client grant does not exist.', 'inexistent_client_grant');
   backend.removeClientGrant({ tenant, client_id: grant.client_id, audience: grant.audience });
 }
