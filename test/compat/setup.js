@@ -8,10 +8,12 @@ import { createEmulator } from 'auth-emulator';
 export const AUDIENCE = 'https://compat.example/api';
 export const OTHER_AUDIENCE = 'https://other.example/api';
 export const CLIENT = { id: 'compat-app', secret: 'compat-app-secret' };
+/** A client with no grant, for the client-grant CRUD of the Management API rows. */
+export const OTHER_CLIENT = { id: 'compat-other', secret: 'compat-other-secret' };
 export const USER = { username: 'user@example.com', password: 'pwd' };
 
 /** One tenant, so it is served at the root of the emulator's origin (what SDKs taking a bare domain need). */
-const config = {
+export const config = {
   tenants: [
     {
       name: 'compat',
@@ -29,6 +31,7 @@ const config = {
           token_endpoint_auth_method: 'client_secret_post',
           grant_types: ['password', 'refresh_token', 'client_credentials'],
         },
+        { client_id: OTHER_CLIENT.id, client_secret: OTHER_CLIENT.secret, name: 'Compat Other', app_type: 'non_interactive', grant_types: ['client_credentials'] },
       ],
       client_grants: [
         { client_id: CLIENT.id, audience: AUDIENCE, scope: ['read:messages'] },
