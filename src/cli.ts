@@ -14,6 +14,7 @@ const COMMANDS: Record<string, () => Promise<{ run(values: Values): Promise<void
   schema: () => import('./cli/commands/schema.js'),
   logs: () => import('./cli/commands/logs.js'),
   token: () => import('./cli/commands/token.js'),
+  ca: () => import('./cli/commands/ca.js'),
 };
 
 const { values, positionals } = parseCommandLine(process.argv.slice(2));

@@ -15,6 +15,16 @@ export interface EmulatorOptions {
   stateDir?: string | false;
   /** Listen on this port at once (0 picks a free one). Without it nothing listens until `listen()`. */
   port?: number;
+  /**
+   * Serve TLS. `true`: with a certificate from the local certificate authority, which the emulator makes once
+   * per user (in `$AUTH_EMULATOR_CA_DIR`, else `$XDG_DATA_HOME/auth-emulator/ca` or
+   * `~/.local/share/auth-emulator/ca`) and which issues a certificate for `localhost`, `127.0.0.1`, `::1` and
+   * each `<tenant>.localhost`. `{ cert, key }`: your own certificate and key (PEM text). Without `httpsPort`,
+   * https replaces http on the port; with it, http stays on the port and https is served on `httpsPort`.
+   */
+  https?: boolean | { cert: string | Buffer; key: string | Buffer };
+  /** With `https`: the port of the https listener beside plain http (0 picks a free one). */
+  httpsPort?: number;
   /** Interface to bind. Default: the loopback (127.0.0.1, and ::1 beside it): the emulator is for this machine only. */
   host?: string;
   /**

@@ -5,6 +5,7 @@
  * docs/architecture.md. The CLI is a thin shell over this; tests drive `callback()` with supertest.
  */
 import type { RequestListener, Server } from 'node:http';
+import type { Server as TlsServer } from 'node:tls';
 import { dirname, join } from 'node:path';
 import { DEMO_CONFIG_FILE } from './config/demo.js';
 import { memoryLimits, readConfig, Reloader, watchedFiles, type ReloadEvent } from './config/reloader.js';
@@ -28,6 +29,7 @@ import { SessionError, startSession, type StartSessionOptions, type StartedSessi
 import { UserState } from './runtime/user-state.js';
 import { UserinfoClaims } from './runtime/userinfo-claims.js';
 import { closeServers, DEFAULT_HOST, hostForUrl, listen, type SlowClientTimeouts } from './server/listen.js';
+import type { ServerCertificate } from './tls/server-certificate.js';
 import { MemoryStore } from './store/memory-store.js';
 import { repositoriesOn, type Repositories } from './store/repositories.js';
 import type { StateLock } from './store/state-lock.js';
@@ -62,13 +64,23 @@ export class Emulator {
   readonly #host: string | undefined;
   readonly #baseUrl: string | undefined;
   #servers: Server[] = [];
+  /** The https servers among #servers (their certificate is swapped in place when renewed). */
+  #tlsServers: TlsServer[] = [];
+  /** With `https`: the certificate served, and where https listens beside http. */
+  #tls: ServerCertificate | undefined;
+  readonly #httpsPort: number | undefined;
+  readonly #stateDir: string | undefined;
+  #httpsUrl: string | undefined;
+  #renewal: NodeJS.Timeout | undefined;
   /** Set by #start, before the first request. */
   #cookieKeys: string[] = [];
   #url: string | undefined;
   #watcher: ConfigWatcher | undefined;
 
-  private constructor(snapshot: Snapshot, keyStore: KeyStore, state: State, clock: Clock, options: EmulatorOptions) {
+  private constructor(snapshot: Snapshot, keyStore: KeyStore, state: State, clock: Clock, options: EmulatorOptions, stateDir: string | undefined) {
     this.#keyStore = keyStore;
+    this.#stateDir = stateDir;
+    this.#httpsPort = options.https ? options.httpsPort : undefined;
     this.#state = state;
     this.#clock = clock;
     this.#host = options.host;
@@ -110,7 +122,7 @@ export class Emulator {
     const now = () => clock.now();
     // The file store's code loads only for a state folder.
     const state = stateDir ? await (await import('./store/state-folder.js')).openStateFolder(stateDir, now) : memoryState(now);
-    const emulator = new Emulator(buildSnapshot(loaded, file), new KeyStore(stateDir), state, clock, options);
+    const emulator = new Emulator(buildSnapshot(loaded, file), new KeyStore(stateDir), state, clock, options, stateDir);
     try {
       await emulator.#start(options);
     } catch (err) {
@@ -127,6 +139,13 @@ export class Emulator {
     // A worker process boots while the keys load (or are generated).
     this.#sandbox.warm(memoryLimits(snapshot));
     [this.#cookieKeys] = await Promise.all([this.#state.repositories.sessions.cookieKeys(), this.#loadKeys(snapshot)]);
+    if (options.https) {
+      // The certificate code (and node-forge, when a certificate must be made) loads only for https.
+      const { ServerCertificate } = await import('./tls/server-certificate.js');
+      this.#tls = await ServerCertificate.create(options.https, this.#certificateNames(snapshot));
+      // A running emulator renews its certificate before it expires (checked twice a day).
+      this.#renewal = setInterval(() => void this.#renewCertificate(this.#directory.config).catch(options.onError ?? (() => {})), 12 * 3_600_000).unref();
+    }
     if (options.watch && snapshot.configFile) {
       this.#watcher = new ConfigWatcher(() => void this.reload());
       await this.#watcher.watchFiles(watchedFiles(snapshot));
@@ -136,7 +155,7 @@ export class Emulator {
 
   /** A reloaded config, its keys loaded: it serves from now on, under the runtime changes. */
   async #serve(next: Snapshot): Promise<void> {
-    await this.#loadKeys(next);
+    await Promise.all([this.#loadKeys(next), this.#renewCertificate(next)]);
     this.#directory.configure(next);
     this.#sandbox.warm(memoryLimits(next));
   }
@@ -151,9 +170,19 @@ export class Emulator {
     return this.#directory.snapshot;
   }
 
-  /** The base URL, once listening. */
+  /** The base URL, once listening (https://… when https replaces http). */
   get url(): string | undefined {
     return this.#url;
+  }
+
+  /** With `https`, once listening: the https base URL (`url`, or the one on `httpsPort`). */
+  get httpsUrl(): string | undefined {
+    return this.#httpsUrl;
+  }
+
+  /** With `https: true`: the local certificate authority's certificate file, the one clients trust. */
+  get caFile(): string | undefined {
+    return this.#tls?.caFile;
   }
 
   /** Each tenant's issuer and endpoint URLs (path form, or the root for the root tenant). */
@@ -252,9 +281,27 @@ export class Emulator {
    */
   async listen(port = 4400, host?: string, timeouts: SlowClientTimeouts = {}): Promise<string> {
     if (this.#servers.length > 0) throw new Error('The emulator is already listening');
-    const { servers, url } = await listen(this.callback(), port, host ?? this.#host, timeouts);
+    const where = host ?? this.#host;
+    const tlsOnPort = this.#tls !== undefined && this.#httpsPort === undefined;
+    const { servers, url } = await listen(this.callback(), port, where, timeouts, tlsOnPort ? this.#tls!.current : undefined);
     this.#servers = servers;
     this.#url = url;
+    if (tlsOnPort) {
+      this.#tlsServers = servers as unknown as TlsServer[];
+      this.#httpsUrl = url;
+    } else if (this.#tls) {
+      try {
+        const beside = await listen(this.callback(), this.#httpsPort!, where, timeouts, this.#tls.current);
+        this.#servers = [...servers, ...beside.servers];
+        this.#tlsServers = beside.servers as unknown as TlsServer[];
+        this.#httpsUrl = beside.url;
+      } catch (err) {
+        await closeServers(servers);
+        this.#servers = [];
+        this.#url = undefined;
+        throw err;
+      }
+    }
     // A `token` command on the same state folder mints through this URL.
     await this.#state.lock?.publish(url);
     return url;
@@ -273,9 +320,12 @@ export class Emulator {
   async close(): Promise<void> {
     await this.#watcher?.close();
     this.#watcher = undefined;
+    clearInterval(this.#renewal);
     const servers = this.#servers;
     this.#servers = [];
+    this.#tlsServers = [];
     this.#url = undefined;
+    this.#httpsUrl = undefined;
     await closeServers(servers);
     try {
       await Promise.all([this.#sandbox.close(), this.#state.store.close()]);
@@ -309,6 +359,17 @@ export class Emulator {
       extensions: { sandbox: this.#sandbox, users: this.#users, userinfoClaims: this.#userinfoClaims },
       now: () => Math.floor(this.#clock.now() / 1000),
     };
+  }
+
+  /** What the served certificate must name: the tenants' `<tenant>.localhost`, the host; the state folder keeps it. */
+  #certificateNames(snapshot: Snapshot) {
+    return { tenants: snapshot.tenants.keys(), host: this.#host, stateDir: this.#stateDir };
+  }
+
+  /** A certificate for these tenants, put in place on the listening https servers (new connections get it). */
+  async #renewCertificate(snapshot: Snapshot): Promise<void> {
+    if (!this.#tls || !(await this.#tls.update(this.#certificateNames(snapshot)))) return;
+    for (const server of this.#tlsServers) server.setSecureContext(this.#tls.current);
   }
 
   async #loadKeys(snapshot: Snapshot): Promise<void> {

@@ -38,6 +38,10 @@ export function parseCommandLine(argv: string[]) {
         port: { type: 'string', short: 'p' },
         host: { type: 'string' },
         'state-dir': { type: 'string' },
+        https: { type: 'boolean' },
+        'https-port': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         'log-format': { type: 'string' },
         tenant: { type: 'string', short: 't' },
         client: { type: 'string' },
@@ -93,6 +97,27 @@ export type Values = ReturnType<typeof parseCommandLine>['values'];
 
 /** The port from --port or AUTH_EMULATOR_PORT (default 4400). */
 export const portOption = (values: Values) => parsePort(values.port ?? (process.env.AUTH_EMULATOR_PORT || undefined));
+
+/**
+ * The https options: `--https` (a certificate from the local CA), `--tls-cert`/`--tls-key` (the user's own
+ * files; they imply --https), and `--https-port` (https on that port, plain http staying on --port).
+ */
+export function httpsOptions(values: Values): { https?: true | { cert: string; key: string }; httpsPort?: number } {
+  const certFile = values['tls-cert'];
+  const keyFile = values['tls-key'];
+  if ((certFile === undefined) !== (keyFile === undefined)) fail(`--tls-cert and --tls-key go together: give both, or neither (the local CA's certificate is used then).`);
+  const httpsPort = values['https-port'] === undefined ? undefined : parsePort(values['https-port']);
+  if (certFile !== undefined && keyFile !== undefined) return { https: { cert: readOption('--tls-cert', certFile), key: readOption('--tls-key', keyFile) }, httpsPort };
+  return values.https || httpsPort !== undefined ? { https: true, httpsPort } : {};
+}
+
+function readOption(option: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (err) {
+    fail(`Cannot read ${option} ${file} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message}).`);
+  }
+}
 
 /** The state folder: --state-dir, else .auth-emulator/ beside the config (in the current folder for the built-in demo). */
 export const stateDirOption = (values: Values, file: string, builtIn: boolean) =>

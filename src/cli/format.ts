@@ -35,7 +35,7 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
  * A ready-to-paste password grant for the first tenant that can run one. Secrets and passwords are shown
  * only for the built-in demo; for a user's own config they are placeholders.
  */
-function curlExample(snapshot: Snapshot, infos: Readonly<Record<string, TenantInfo>>, showSecrets: boolean): string | undefined {
+function curlExample(snapshot: Snapshot, infos: Readonly<Record<string, TenantInfo>>, showSecrets: boolean, caFile: string | undefined): string | undefined {
   for (const tenant of snapshot.tenants.values()) {
     const connection = tenant.defaultDirectory === undefined ? undefined : tenant.connections.get(tenant.defaultDirectory);
     const user = connection?.users[0];
@@ -52,7 +52,7 @@ function curlExample(snapshot: Snapshot, infos: Readonly<Record<string, TenantIn
       client_id: client.clientId,
     };
     if (client.authMethod === 'client_secret_post') body.client_secret = showSecrets ? (client.clientSecret ?? '') : '<client_secret>';
-    return `curl -s ${infos[tenant.name]!.tokenUrl} -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(body))}`;
+    return `curl -s ${caFile ? `--cacert ${shellQuote(caFile)} ` : ''}${infos[tenant.name]!.tokenUrl} -H 'content-type: application/json' -d ${shellQuote(JSON.stringify(body))}`;
   }
   return undefined;
 }
@@ -69,7 +69,7 @@ function loginPageUrl(snapshot: Snapshot, infos: Readonly<Record<string, TenantI
     const callback = client.callbacks[0]!;
     const query = new URLSearchParams({ client_id: client.clientId, response_type: 'code', redirect_uri: callback, scope: 'openid profile email' });
     // At localhost, as the callbacks are: 127.0.0.1 and localhost are different sites to a browser (cookies).
-    const issuer = infos[tenant.name]!.issuer.replace(/^http:\/\/127\.0\.0\.1:/, 'http://localhost:');
+    const issuer = infos[tenant.name]!.issuer.replace(/^(https?):\/\/127\.0\.0\.1:/, '$1://localhost:');
     return { url: `${issuer}authorize?${query.toString().replace(/\+/g, '%20')}`, client: client.clientId, callback };
   }
   return undefined;
@@ -80,11 +80,31 @@ function plainPassword(snapshot: Snapshot, tenantName: string, email: string): s
   return tenant?.connections.flatMap((c) => c.users).find((u) => u.email.toLowerCase() === email)?.password;
 }
 
+/**
+ * The https listener, how to trust it and, for SDKs that take a bare `domain` (they build `https://{domain}/`
+ * and expect that issuer), the domain of each tenant: the root tenant at localhost, the others at
+ * `<tenant>.localhost`.
+ */
+function httpsLines(snapshot: Snapshot, httpsUrl: string, caFile: string | undefined): string[] {
+  const { port } = new URL(httpsUrl);
+  const lines = [`HTTPS on https://localhost:${port} (${caFile ? 'certificate from the local CA' : 'your own certificate'})`];
+  if (caFile) lines.push(`  trust   NODE_EXTRA_CA_CERTS=${caFile}  (other runtimes, the system, a browser: auth-emulator ca)`);
+  lines.push('  SDKs that take a domain (auth0, @auth0/auth0-auth-js):');
+  for (const tenant of snapshot.tenants.values()) {
+    const host = snapshot.rootTenant?.name === tenant.name ? `localhost:${port}` : `${tenant.name}.localhost:${port}`;
+    lines.push(`  tenant ${tenant.name}  domain ${host}  issuer ${tenant.issuer ?? `https://${host}/`}`);
+  }
+  return lines;
+}
+
 export function formatBanner(options: {
   version: string;
   snapshot: Snapshot;
   tenants: Readonly<Record<string, TenantInfo>>;
   url: string;
+  /** With https: its base URL, and the local CA's certificate file (undefined with the user's own certificate). */
+  httpsUrl?: string | undefined;
+  caFile?: string | undefined;
   configLabel: string;
   stateDir: string | undefined;
   demo: boolean;
@@ -92,10 +112,10 @@ export function formatBanner(options: {
   const { snapshot, tenants, url } = options;
   const lines = [`auth-emulator ${options.version}: a local Auth0 look-alike`, `  config  ${options.configLabel}`];
   lines.push(`  state   ${options.stateDir ?? 'memory only (keys and refresh tokens are lost on exit)'}`, '');
-  const port = new URL(url).port;
+  const { port, protocol } = new URL(url);
   for (const tenant of snapshot.tenants.values()) {
     const info = tenants[tenant.name]!;
-    const also = [`http://localhost:${port}/${tenant.name}/`, `http://${tenant.name}.localhost:${port}/`].filter((u) => u !== info.issuer);
+    const also = [`${protocol}//localhost:${port}/${tenant.name}/`, `${protocol}//${tenant.name}.localhost:${port}/`].filter((u) => u !== info.issuer);
     lines.push(`tenant ${tenant.name}  issuer ${info.issuer}`, `  also at ${also.join('  ')}`);
     const clients = [...tenant.clients.values()].map((c) => `${c.clientId} (${c.appType}, ${c.authMethod})`);
     lines.push(`  clients ${clients.join(', ') || '(none)'}`);
@@ -107,7 +127,8 @@ export function formatBanner(options: {
     if (tenant.apis.size > 0) lines.push(`  apis    ${[...tenant.apis.keys()].join(', ')}`);
     lines.push('');
   }
-  const curl = curlExample(snapshot, tenants, options.demo);
+  if (options.httpsUrl) lines.push(...httpsLines(snapshot, options.httpsUrl, options.caFile), '');
+  const curl = curlExample(snapshot, tenants, options.demo, protocol === 'https:' ? options.caFile : undefined);
   if (curl) lines.push('Try a password grant:', `  ${curl}`, '');
   const login = loginPageUrl(snapshot, tenants);
   if (login) lines.push(`Open the login page in a browser (as ${login.client}; it returns to ${login.callback}):`, `  ${login.url}`, '');

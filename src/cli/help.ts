@@ -18,6 +18,8 @@ Usage
                                       (--port/--host name the emulator; default 127.0.0.1:4400); an
                                       emulator running on the state folder mints it (refresh tokens
                                       then live there)
+  auth-emulator ca                    print where the local certificate authority (--https) is kept and
+                                      how to trust it (Node, Python, the system, browsers)
   auth-emulator help                  this help
 
 Options
@@ -26,6 +28,10 @@ Options
       --host <addr>        interface to bind (default: the loopback, 127.0.0.1 and ::1; env AUTH_EMULATOR_HOST)
       --state-dir <dir>    where keys and refresh tokens are kept (default .auth-emulator/ beside the
                            config, or in the current folder for the built-in demo)
+      --https              serve https on --port instead of http, with a certificate from the local CA
+      --https-port <n>     serve https on this port too, plain http staying on --port (implies --https)
+      --tls-cert <file>    with --tls-key: serve https with your own certificate and key (PEM) instead
+      --tls-key <file>
       --log-format <f>     text (default) or json (JSON lines on stdout; the banner goes to stderr)
       --no-watch           do not reload when the config or the files it names change
   -q, --quiet              no request log

@@ -1,7 +1,7 @@
 /**
  * Listening: node:http servers for the emulator's request listener, with slow-client timeouts, a busy port as
- * one error class, and the loopback on both address families. The one place a socket is opened (HTTPS, issue
- * 13, goes here too).
+ * one error class, and the loopback on both address families; node:https ones when given a certificate. The
+ * one place a socket is opened.
  */
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,8 +30,14 @@ export const DEFAULT_HOST = '127.0.0.1';
 
 export interface Listening {
   readonly servers: Server[];
-  /** The base URL, e.g. http://127.0.0.1:4400 */
+  /** The base URL, e.g. http://127.0.0.1:4400 (https://… with `tls`) */
   readonly url: string;
+}
+
+/** A certificate and its key, PEM: the server speaks TLS. */
+export interface TlsIdentity {
+  readonly cert: string;
+  readonly key: string;
 }
 
 /**
@@ -39,14 +45,17 @@ export interface Listening {
  * IPv6 loopback (::1), so `localhost` reaches the emulator whichever address a client tries first (`curl -6`,
  * Node's resolver); the URL names 127.0.0.1. A machine without IPv6 listens on 127.0.0.1 alone.
  */
-export async function listen(handler: RequestListener, port: number, host: string | undefined, timeouts: SlowClientTimeouts = {}): Promise<Listening> {
+export async function listen(handler: RequestListener, port: number, host: string | undefined, timeouts: SlowClientTimeouts = {}, tls?: TlsIdentity): Promise<Listening> {
   const address = host ?? DEFAULT_HOST;
   const headersTimeout = timeouts.headersMs ?? 10_000;
   const requestTimeout = timeouts.requestMs ?? 30_000;
   // A client that stops sending mid-request must not hold a socket forever. Node checks both deadlines every
   // connectionsCheckingInterval, 30 s by default (sockets closed at ~29 s and ~59 s): ten checks per headers
   // timeout make them fire within a tenth of it.
-  const serve = () => createServer({ headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(10, headersTimeout / 10) }, handler);
+  const options = { headersTimeout, requestTimeout, connectionsCheckingInterval: Math.max(10, headersTimeout / 10) };
+  // node:https (and with it node:tls) loads only for TLS: a plain start does not pay for it.
+  const https = tls ? await import('node:https') : undefined;
+  const serve = (): Server => (https ? https.createServer({ ...options, cert: tls!.cert, key: tls!.key }, handler) : createServer(options, handler));
   for (let attempt = 1; ; attempt++) {
     const servers = [serve()];
     await bind(servers[0]!, port, address);
@@ -69,7 +78,7 @@ export async function listen(handler: RequestListener, port: number, host: strin
         }
       }
     }
-    return { servers, url: `http://${hostForUrl(address)}:${bound}` };
+    return { servers, url: `${tls ? 'https' : 'http'}://${hostForUrl(address)}:${bound}` };
   }
 }
 

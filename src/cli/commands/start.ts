@@ -4,7 +4,7 @@ import { join, relative } from 'node:path';
 import { configJsonSchema } from '../../config/json-schema.js';
 import { PortInUseError, createEmulator } from '../../emulator.js';
 import { failIfKnown } from '../known-errors.js';
-import { configFile, DEFAULT_CONFIG, fail, portOption, stateDirOption, type Values } from '../args.js';
+import { configFile, DEFAULT_CONFIG, fail, httpsOptions, portOption, stateDirOption, type Values } from '../args.js';
 import { formatBanner, formatExtensionLine, formatLogLine } from '../format.js';
 import { VERSION } from '../help.js';
 import { SCHEMA_PATH } from '../templates.js';
@@ -21,6 +21,7 @@ export async function run(values: Values): Promise<void> {
   // A schema init wrote beside the config follows this version.
   if (!builtIn && existsSync(join(file, '..', SCHEMA_PATH))) writeSchema(join(file, '..'));
   const stateDir = stateDirOption(values, file, builtIn);
+  const https = httpsOptions(values);
 
   let emulator;
   let broken = false;
@@ -29,6 +30,7 @@ export async function run(values: Values): Promise<void> {
       config: file,
       stateDir,
       host,
+      ...https,
       log: values.quiet ? undefined : (entry) => console.log(formatLogLine(entry, logFormat)),
       // What extension code prints is shown even with --quiet: it is the user's own output.
       extensionLog: (entry) => console.log(formatExtensionLine(entry, logFormat)),
@@ -66,15 +68,16 @@ export async function run(values: Values): Promise<void> {
   } catch (err) {
     if (err instanceof PortInUseError) {
       const where = err.host === '::1' ? ' on ::1 (the IPv6 loopback) by another program' : '';
-      fail(`Port ${err.port} is already in use${where}. Start on another port with --port <n> (or AUTH_EMULATOR_PORT=<n>).`);
+      const option = https.httpsPort === err.port ? '--https-port <n>' : '--port <n> (or AUTH_EMULATOR_PORT=<n>)';
+      fail(`Port ${err.port} is already in use${where}. Start on another port with ${option}.`);
     }
     const code = (err as NodeJS.ErrnoException).code;
     fail(`Cannot listen on ${host ?? '127.0.0.1'}:${port} (${code ?? (err as Error).message}). Check --host and --port.`);
   }
 
   const configLabel = builtIn ? `built-in demo (no ./${DEFAULT_CONFIG} here; this is the example config from README)` : file;
-  say(formatBanner({ version: VERSION, snapshot: emulator.snapshot, tenants: emulator.tenants, url: emulator.url!, configLabel, stateDir, demo }));
-  if (logFormat === 'json') console.log(JSON.stringify({ time: new Date().toISOString(), event: 'ready', url: emulator.url }));
+  say(formatBanner({ version: VERSION, snapshot: emulator.snapshot, tenants: emulator.tenants, url: emulator.url!, httpsUrl: emulator.httpsUrl, caFile: emulator.caFile, configLabel, stateDir, demo }));
+  if (logFormat === 'json') console.log(JSON.stringify({ time: new Date().toISOString(), event: 'ready', url: emulator.url, ...(emulator.httpsUrl ? { httpsUrl: emulator.httpsUrl } : {}) }));
 }
 
 
