@@ -62,9 +62,14 @@ function tamper(jwt) {
   return [header, payload, signature.slice(0, i) + swapped + signature.slice(i + 1)].join('.');
 }
 
-/** Starts the emulator (http on a free port) and gets the tokens. */
-export async function startCompatEmulator() {
-  const emulator = await createEmulator({ config, port: 0, stateDir: false });
+/**
+ * Starts the emulator (http on a free port, https on another with a certificate from a CA made in `caDir`)
+ * and gets the tokens.
+ */
+export async function startCompatEmulator(caDir) {
+  // The local CA lives where AUTH_EMULATOR_CA_DIR says: a fresh one per run, not the developer's own.
+  process.env.AUTH_EMULATOR_CA_DIR = caDir;
+  const emulator = await createEmulator({ config, port: 0, stateDir: false, https: true, httpsPort: 0 });
   const issuer = emulator.tenants.compat.issuer;
   const user = await tokenRequest(issuer, { grant_type: 'password', username: USER.username, password: USER.password, audience: AUDIENCE, scope: 'openid profile email' });
   const machine = await tokenRequest(issuer, { grant_type: 'client_credentials', audience: AUDIENCE });
@@ -77,7 +82,10 @@ export async function startCompatEmulator() {
     tampered: tamper(user.access_token),
     idToken: user.id_token,
   };
-  return { emulator, issuer, jwksUri: emulator.tenants.compat.jwksUri, audience: AUDIENCE, client: CLIENT, user: USER, tokens };
+  // The SDKs that take a bare domain reach the root tenant at https://localhost:<port>.
+  const domain = `localhost:${new URL(emulator.httpsUrl).port}`;
+  const https = { domain, issuer: `https://${domain}/`, caFile: emulator.caFile };
+  return { emulator, issuer, jwksUri: emulator.tenants.compat.jwksUri, audience: AUDIENCE, client: CLIENT, user: USER, tokens, https };
 }
 
 /** What a resource server must do with each token. */

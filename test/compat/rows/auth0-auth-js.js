@@ -4,7 +4,7 @@ import { AuthClient } from '@auth0/auth0-auth-js';
 
 export const library = '@auth0/auth0-auth-js (AuthClient)';
 export const packages = ['@auth0/auth0-auth-js'];
-export const settings = 'domain `localhost:<port>` (the emulator over --https, its CA trusted), client id and secret';
+export const settings = 'domain `localhost:<https port>` (`--https`), client id and secret; `NODE_EXTRA_CA_CERTS` = the CA file (`auth-emulator ca`)';
 export const needs = 'https';
 
 export async function client({ https: { domain }, audience, client: { id, secret }, user }) {

@@ -8,7 +8,7 @@ import { authenticationSteps, managementSteps } from '../auth0-steps.js';
 
 export const library = 'auth0 v7 (ManagementClient; auth0/legacy AuthenticationClient, UserInfoClient)';
 export const packages = ['auth0-7'];
-export const settings = 'domain `localhost:<port>` (the emulator over --https, its CA trusted), client id and secret';
+export const settings = 'domain `localhost:<https port>` (`--https`), client id and secret; `NODE_EXTRA_CA_CERTS` = the CA file (`auth-emulator ca`)';
 export const needs = 'https';
 
 export async function client(ctx) {
