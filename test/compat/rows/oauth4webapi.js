@@ -6,8 +6,10 @@ export const library = 'oauth4webapi';
 export const packages = ['oauth4webapi'];
 export const settings = 'issuer URL, ClientSecretPost(secret); over http `[allowInsecureRequests]: true`';
 
-export async function client({ issuer, audience, client: { id, secret }, user }) {
-  const options = { [oauth.allowInsecureRequests]: true };
+export const client = (ctx) => grants(ctx, ctx.issuer, { [oauth.allowInsecureRequests]: true });
+
+/** The grants at `issuer`; over https (oauth4webapi-https.js) without the http opt-in. */
+export async function grants({ audience, client: { id, secret }, user }, issuer, options) {
   const issuerUrl = new URL(issuer);
   const as = await oauth.processDiscoveryResponse(issuerUrl, await oauth.discoveryRequest(issuerUrl, options));
   const c = { client_id: id };
