@@ -1,8 +1,9 @@
 /**
- * The compatibility matrix (`npm run compat`, after a build): each file in rows/ is one library used as its docs
+ * The compatibility matrix (`npm run compat` builds, then runs this): each file in rows/ is one library used as its docs
  * tell an Auth0 user to use it, run against one emulator. Resource-server rows must accept a user token and a
  * machine token and reject a wrong audience, an expired token, a tampered signature and an ID token; client
- * rows run the grants they support and throw on anything unexpected.
+ * rows run the grants they support and throw on anything unexpected. Rows marked `needs = 'https'` (SDKs that
+ * build https://<domain> URLs) run in a child process (https-row.js) that trusts only the emulator's CA.
  *
  * README's table (between the compat markers) is generated from the run: `npm run compat -- --write` rewrites
  * it, and without --write a table that differs from the run fails it. `node test/compat/run.js jose` runs only
@@ -25,10 +26,10 @@ function version(pkg) {
   return JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).version;
 }
 
+/** The package's own name (an alias's folder holds the real package), or the Debian package's. */
 function label(pkg) {
   if (pkg.startsWith('debian:')) return `${pkg.slice('debian:'.length)} (Debian)`;
-  const real = JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).name;
-  return real;
+  return JSON.parse(readFileSync(join(root, 'node_modules', pkg, 'package.json'), 'utf8')).name;
 }
 
 const versions = (row) => row.packages.map((p) => `${label(p)} ${version(p)}`).join(', ');
