@@ -113,7 +113,7 @@ async function run(args: string[], options: { cwd: string; env?: Record<string, 
   return { ...exit, stdout: p.stdout(), stderr: p.stderr() };
 }
 
-const READY = /^Ready on (http:\/\/127\.0\.0\.1:(\d+)) \(Ctrl-C to stop\)$/m;
+const READY = /^Ready on (https?:\/\/127\.0\.0\.1:(\d+)) \(Ctrl-C to stop\)$/m;
 
 /** Waits for the banner's "Ready on" line; returns the base URL and the port actually bound. */
 async function ready(p: Cli): Promise<{ url: string; port: number }> {
@@ -724,6 +724,32 @@ describe('what a command loads', () => {
     // An emulator that is not there: logs says so after loading only its own module and the line formats.
     expect(loaded(['logs', '--port', '1'])).toEqual([...shell, 'cli/commands/logs.js', 'cli/format.js']);
   });
+
+  // Issue 13: the certificate code and node-forge load only for --https, and node-forge only to make a certificate.
+  it('start loads no TLS code without --https; --https loads node-forge only when it makes a certificate', async () => {
+    const dir = freshDir();
+    const hook = new URL('./fixtures/record-imports.mjs', import.meta.url).pathname;
+    const started = async (args: string[]) => {
+      const log = join(dir, `imports-${args.length}-${Math.random()}.txt`);
+      const p = spawnTracked(process.execPath, ['--import', hook, CLI, '--port', '0', '--quiet', ...args], { cwd: dir, env: { IMPORT_LOG: log, AUTH_EMULATOR_CA_DIR: join(dir, 'ca') } });
+      await ready(p);
+      expect(await stop(p)).toEqual({ code: 0, signal: null });
+      return readFileSync(log, 'utf8').split('\n');
+    };
+    const forge = (urls: string[]) => urls.some((url) => url.includes('/node_modules/node-forge/'));
+    const tls = (urls: string[]) => urls.filter((url) => /\/dist\/tls\//.test(url) || url === 'node:https' || url === 'node:tls');
+    const plain = await started([]);
+    expect(plain.some((url) => url.endsWith('/dist/emulator.js'))).toBe(true);
+    expect(forge(plain)).toBe(false);
+    expect(tls(plain)).toEqual([]);
+    // The first --https makes the CA and the leaf (kept in the state folder): node-forge is loaded.
+    const first = await started(['--https']);
+    expect(forge(first)).toBe(true);
+    // The next start finds both and checks them with node:crypto: node-forge is not loaded.
+    const next = await started(['--https']);
+    expect(tls(next).length).toBeGreaterThan(0);
+    expect(forge(next)).toBe(false);
+  });
 });
 
 describe('state across restarts', () => {
@@ -788,5 +814,109 @@ describe('state across restarts', () => {
 
     expect(await stop(second)).toEqual({ code: 0, signal: null });
     expect(first.stderr() + second.stderr()).toBe('');
+  });
+});
+
+// Issue 13: --https, --https-port, --tls-cert/--tls-key and `auth-emulator ca`.
+describe('https', () => {
+  /** Node run as a developer does with the CA trusted through NODE_EXTRA_CA_CERTS: its global fetch, nothing else. */
+  async function fetchTrusting(caFile: string, url: string, init?: { json: unknown }): Promise<{ status: number; body: Record<string, unknown> }> {
+    const script = `const init = process.argv[1] ? { method: 'POST', headers: { 'content-type': 'application/json' }, body: process.argv[1] } : undefined;
+      const res = await fetch(${JSON.stringify(url)}, init);
+      console.log(JSON.stringify({ status: res.status, body: await res.json() }));`;
+    const p = spawnTracked(process.execPath, ['--input-type=module', '-e', script, init ? JSON.stringify(init.json) : ''], { cwd: freshDir(), env: { NODE_EXTRA_CA_CERTS: caFile } });
+    const exit = await within(p.exited, WAIT_MS, 'the client to exit');
+    expect({ ...exit, stderr: p.stderr() }).toEqual({ code: 0, signal: null, stderr: '' });
+    return JSON.parse(p.stdout()) as { status: number; body: Record<string, unknown> };
+  }
+
+  it('--https serves https on --port, trusted through NODE_EXTRA_CA_CERTS; the banner names the domain and the CA', async () => {
+    const dir = freshDir();
+    const caFile = join(dir, 'ca', 'ca.pem');
+    const p = cli(['--https', '--port', '0', '--quiet'], { cwd: dir, env: { AUTH_EMULATOR_CA_DIR: join(dir, 'ca') } });
+    const { url, port } = await ready(p);
+    expect(url).toBe(`https://127.0.0.1:${port}`);
+    expect(p.stdout()).toContain(
+      `HTTPS on https://localhost:${port} (certificate from the local CA)\n` +
+        `  trust   NODE_EXTRA_CA_CERTS=${caFile}  (other runtimes, the system, a browser: auth-emulator ca)\n` +
+        `  SDKs that take a domain (auth0, @auth0/auth0-auth-js):\n` +
+        `  tenant dev  domain localhost:${port}  issuer https://localhost:${port}/\n`,
+    );
+    expect(p.stdout()).toContain(`curl -s --cacert '${caFile}' https://127.0.0.1:${port}/oauth/token`);
+
+    const discovery = await fetchTrusting(caFile, `https://localhost:${port}/.well-known/openid-configuration`);
+    expect(discovery).toMatchObject({ status: 200, body: { issuer: `https://localhost:${port}/` } });
+    const token = await fetchTrusting(caFile, `https://localhost:${port}/oauth/token`, {
+      json: { grant_type: 'client_credentials', audience: API, client_id: 'trusted-app', client_secret: 'trusted-app-secret' },
+    });
+    expect(token).toMatchObject({ status: 200, body: { token_type: 'Bearer' } });
+    expect(await stop(p)).toEqual({ code: 0, signal: null });
+    expect(p.stderr()).toBe('');
+  });
+
+  it('--https-port serves https beside plain http on --port', async () => {
+    const dir = freshDir();
+    const p = cli(['--https-port', '0', '--port', '0', '--quiet'], { cwd: dir, env: { AUTH_EMULATOR_CA_DIR: join(dir, 'ca') } });
+    const { url, port } = await ready(p);
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+    const httpsPort = Number(/^HTTPS on https:\/\/localhost:(\d+) /m.exec(p.stdout())![1]);
+    expect(httpsPort).not.toBe(port);
+    expect(((await (await fetch(`${url}/.well-known/openid-configuration`)).json()) as { issuer: string }).issuer).toBe(`http://127.0.0.1:${port}/`);
+    const discovery = await fetchTrusting(join(dir, 'ca', 'ca.pem'), `https://localhost:${httpsPort}/.well-known/openid-configuration`);
+    expect(discovery.body.issuer).toBe(`https://localhost:${httpsPort}/`);
+  });
+
+  it('--tls-cert and --tls-key serve your own certificate; one without the other, or an unreadable file, is one line and exit 1', async () => {
+    const dir = freshDir();
+    const { makeCa, makeLeaf } = await import('../src/tls/x509.js');
+    const ca = await makeCa();
+    const own = await makeLeaf(ca, ['localhost']);
+    const caFile = writeTemp(dir, 'own-ca.pem', ca.cert);
+    writeTemp(dir, 'cert.pem', own.cert);
+    writeTemp(dir, 'key.pem', own.key);
+    const p = cli(['--tls-cert', 'cert.pem', '--tls-key', 'key.pem', '--port', '0', '--quiet'], { cwd: dir, env: { AUTH_EMULATOR_CA_DIR: join(dir, 'unused-ca') } });
+    const { port } = await ready(p);
+    expect(p.stdout()).toContain(`HTTPS on https://localhost:${port} (your own certificate)\n  SDKs that take a domain`);
+    expect((await fetchTrusting(caFile, `https://localhost:${port}/.well-known/openid-configuration`)).status).toBe(200);
+    // The local CA is neither made nor used.
+    expect(existsSync(join(dir, 'unused-ca'))).toBe(false);
+    expect(await stop(p)).toEqual({ code: 0, signal: null });
+
+    expect(await run(['--tls-cert', 'cert.pem', '--port', '0'], { cwd: dir })).toEqual({
+      code: 1,
+      signal: null,
+      stdout: '',
+      stderr: '--tls-cert and --tls-key go together: give both, or neither (the local CA\'s certificate is used then).\n',
+    });
+    expect(await run(['--tls-cert', 'missing.pem', '--tls-key', 'key.pem', '--port', '0'], { cwd: dir })).toEqual({
+      code: 1,
+      signal: null,
+      stdout: '',
+      stderr: 'Cannot read --tls-cert missing.pem (ENOENT).\n',
+    });
+    const mismatch = await run(['--tls-cert', 'cert.pem', '--tls-key', 'own-ca.pem', '--port', '0'], { cwd: dir });
+    expect(mismatch).toMatchObject({ code: 1, stdout: '' });
+    expect(mismatch.stderr).toMatch(/^The TLS certificate and key cannot be used together \(.+\)\.\n$/);
+  });
+
+  it('auth-emulator ca makes the CA if needed (key 0600), prints its path and how to trust it, and keeps it', async () => {
+    const dir = freshDir();
+    const caDir = join(dir, 'ca');
+    const caFile = join(caDir, 'ca.pem');
+    const first = await run(['ca'], { cwd: dir, env: { AUTH_EMULATOR_CA_DIR: caDir } });
+    expect(first).toMatchObject({ code: 0, stderr: '' });
+    expect(statSync(join(caDir, 'ca-key.pem')).mode & 0o777).toBe(0o600);
+    for (const line of [
+      `  ${caFile}\n`,
+      `export NODE_EXTRA_CA_CERTS=${caFile}\n`,
+      `export REQUESTS_CA_BUNDLE=${caFile} SSL_CERT_FILE=${caFile}\n`,
+      `sudo cp ${caFile} /usr/local/share/ca-certificates/auth-emulator.crt && sudo update-ca-certificates\n`,
+      `sudo security add-trusted-cert -d -r trustRoot -k /Library/Keychains/System.keychain ${caFile}\n`,
+      `certutil -d sql:$HOME/.pki/nssdb -A -t C,, -n auth-emulator -i ${caFile}\n`,
+    ])
+      expect(first.stdout).toContain(line);
+    const cert = readFileSync(caFile, 'utf8');
+    expect(await run(['ca'], { cwd: dir, env: { AUTH_EMULATOR_CA_DIR: caDir } })).toEqual(first);
+    expect(readFileSync(caFile, 'utf8')).toBe(cert);
   });
 });

@@ -100,6 +100,13 @@ describe('https with the local CA', () => {
     await expect(call(`https://localhost:${port}/.well-known/openid-configuration`, '')).rejects.toThrow(/self[- ]signed|unable to (get|verify)/i);
   });
 
+  it('koa sees https on the TLS sockets too (the fast lane off): issuers, and so Secure cookies, follow', async () => {
+    const emulator = await start({ https: true, fastLane: false });
+    const port = portOf(emulator.url!);
+    const discovery = await call(`https://localhost:${port}/dev/.well-known/openid-configuration`, caCert());
+    expect(discovery.body).toMatchObject({ issuer: `https://localhost:${port}/dev/` });
+  });
+
   it('the certificate names localhost, 127.0.0.1, ::1 and each <tenant>.localhost, issued by the CA', async () => {
     const emulator = await start({ https: true, config: join(import.meta.dirname, 'fixtures', 'multi-tenant.yaml') });
     const ca = caCert();
