@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createHash, createPublicKey, X509Certificate } from 'node:crypto';
@@ -73,7 +74,7 @@ function certificateOf(key: ServedKey): X509Certificate {
 }
 
 describe('the JWKS certificate (x5c, x5t)', () => {
-  it('is a self-signed certificate of the key, CN=<tenant>.localhost, valid for years; jose verifies with the remote set', async () => {
+  it('is a self-signed certificate of the key, CN=<tenant>.localhost, valid 5000 days as at Auth0; jose verifies with the remote set', async () => {
     const t = await startEmulator();
     try {
       const key = await servedKey(t);
@@ -82,7 +83,7 @@ describe('the JWKS certificate (x5c, x5t)', () => {
       expect(cert.issuer).toBe('CN=dev.localhost');
       expect(cert.ca).toBe(true);
       expect(new Date(cert.validFrom).getTime()).toBeLessThanOrEqual(Date.now());
-      expect(new Date(cert.validTo).getUTCFullYear()).toBeGreaterThanOrEqual(new Date().getUTCFullYear() + 19);
+      expect(new Date(cert.validTo).getTime() - new Date(cert.validFrom).getTime()).toBe(5000 * 86_400_000);
       // The same document on the next request (it is made once).
       expect(await servedKey(t)).toEqual(key);
 
@@ -92,6 +93,27 @@ describe('the JWKS certificate (x5c, x5t)', () => {
     } finally {
       await t.close();
     }
+  });
+
+  // Start-up must not pay for the X.509 library (issue 13): a fresh process (the built dist/) loads node-forge
+  // with its first JWKS request, not when it starts nor when it signs tokens.
+  it('loads node-forge only with the first JWKS request', () => {
+    const script = `
+      import { createRequire } from 'node:module';
+      const index = new URL('../dist/index.js', ${JSON.stringify(import.meta.url)});
+      const { createEmulator } = await import(index);
+      const forge = () => Object.keys(createRequire(index).cache).some((file) => file.includes('node-forge'));
+      const e = await createEmulator({ config: ${JSON.stringify(new URL('../auth.config.yaml', import.meta.url).pathname)}, stateDir: false, port: 0 });
+      console.log('started', forge());
+      const token = await fetch(e.url + '/oauth/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ grant_type: 'client_credentials', audience: ${JSON.stringify(API)}, client_id: ${JSON.stringify(TRUSTED.client_id)}, client_secret: ${JSON.stringify(TRUSTED.client_secret)} }) });
+      console.log('token', token.status, forge());
+      const jwks = await (await fetch(e.url + '/.well-known/jwks.json')).json();
+      console.log('jwks', typeof jwks.keys[0].x5c[0], forge());
+      await e.close();
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(run.stderr).toBe('');
+    expect(run.stdout).toBe('started false\ntoken 200 false\njwks string true\n');
   });
 
   it('is made when the JWKS is first asked for, kept beside the key, and the same after a restart', async () => {

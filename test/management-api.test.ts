@@ -2,7 +2,8 @@
  * The Management API v2 subset at /api/v2 (reference §11): a Bearer token from client credentials with the
  * audience `<issuer>api/v2/`, users CRUD and search, users-by-email, clients, client grants, Auth0's error
  * shape `{statusCode, error, message, errorCode}`; runtime changes that survive reload() and are undone by
- * reset(). Then the official `auth0` SDK's ManagementClient, pointed at the emulator, doing user CRUD.
+ * reset(); the lists' paging. Then the official `auth0` SDK's ManagementClient, pointed at the emulator, doing
+ * user CRUD and listing clients and client grants.
  */
 import { ManagementApiError, ManagementClient } from 'auth0';
 import { createLocalJWKSet, jwtVerify } from 'jose';

@@ -3,8 +3,8 @@
  * a bare array, or with `include_totals=true` `{<list>: [...], start, limit, total}`; checkpoint paging
  * (`from`, `take` 1–100, default 50; clients and client grants) answers `{<list>: [...], next}` where `next`,
  * absent on the last page, is the `from` of the next page. A value out of range or of the wrong type is a 400
- * `invalid_query_string` whose text names the rule and the property as Auth0's validator does ("Value 1000 is
- * greater than maximum 100' on property per_page (…)", auth0/node-auth0#648).
+ * `invalid_query_string` whose text names the rule and the property as Auth0's validator does (`'Value 1000 is
+ * greater than maximum 100' on property per_page (…)`, auth0/node-auth0#648).
  */
 import { ManagementError } from './errors.js';
 

@@ -22,9 +22,8 @@ export function published(der: Buffer): PublishedCertificate {
   return { x5t: createHash('sha1').update(der).digest('base64url'), x5c: [der.toString('base64')] };
 }
 
-// NOTE(emulator): Auth0's tenant certificates are valid for about ten years from the tenant's creation; the
-// emulator's for twenty, so a kept key's certificate never runs out in practice.
-const VALIDITY_YEARS = 20;
+// As a real tenant's certificate (reference §7.2, redpanda jwt_test.cc): valid for 5000 days (13.7 years).
+const VALIDITY_DAYS = 5000;
 
 /** A new self-signed certificate (DER) for the key pair, subject and issuer `CN=<commonName>`. */
 export function makeCertificate(privateKey: KeyObject, publicKey: KeyObject, commonName: string, now = new Date()): Buffer {
@@ -37,15 +36,19 @@ export function makeCertificate(privateKey: KeyObject, publicKey: KeyObject, com
   serial[0]! &= 0x7f;
   cert.serialNumber = serial.toString('hex');
   const notBefore = new Date(Math.floor(now.getTime() / 1000) * 1000);
-  const notAfter = new Date(notBefore);
-  notAfter.setUTCFullYear(notAfter.getUTCFullYear() + VALIDITY_YEARS);
+  const notAfter = new Date(notBefore.getTime() + VALIDITY_DAYS * 86_400_000);
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = notAfter;
   const name = [{ name: 'commonName', value: commonName }];
   cert.setSubject(name);
   cert.setIssuer(name);
-  // As Auth0's: a CA certificate of its own (self-signed), with its key's identifier.
-  cert.setExtensions([{ name: 'basicConstraints', cA: true }, { name: 'subjectKeyIdentifier' }]);
+  // The extensions of a real tenant's certificate: a CA of its own (critical), its key's identifier, and the
+  // key usages digitalSignature and keyCertSign (critical).
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: true, critical: true },
+    { name: 'subjectKeyIdentifier' },
+    { name: 'keyUsage', digitalSignature: true, keyCertSign: true, critical: true },
+  ]);
   cert.signatureOid = cert.siginfo.algorithmOid = pki.oids.sha256WithRSAEncryption!;
   // getTBSCertificate is public in node-forge but missing from @types/node-forge.
   const tbs = (pki as unknown as { getTBSCertificate(c: typeof cert): Asn1.Asn1 }).getTBSCertificate(cert);
