@@ -706,6 +706,8 @@ async function sendHttp(c: HttpCase): Promise<HttpOutcome> {
   return outcome;
 }
 
+const ignoreSocketError = () => {};
+
 function sendHttpOnce(c: HttpCase): Promise<HttpOutcome> {
   stats.httpRequests++;
   return new Promise((resolve) => {
@@ -728,6 +730,11 @@ function sendHttpOnce(c: HttpCase): Promise<HttpOutcome> {
       done({ clientError: 'no answer within 15 s' });
     }, 15_000);
     req.on('error', (err: NodeJS.ErrnoException) => done({ clientError: `${err.code ?? 'error'}: ${err.message}`, reusedSocket: req.reusedSocket }));
+    // A write the server cut short (it answered and closed first) can fail on the socket after the request let
+    // go of it (seen once in CI as an uncaught `write ECONNRESET`); the request's own error, if any, is above.
+    req.on('socket', (socket) => {
+      if (!socket.listeners('error').includes(ignoreSocketError)) socket.on('error', ignoreSocketError);
+    });
     req.on('response', (res) => {
       const base = { status: res.statusCode ?? 0, headers: res.headers };
       if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
