@@ -20,7 +20,7 @@ const API = 'https://someapi.com/api';
 const UPA = 'Username-Password-Authentication';
 const ADMIN_SCOPES = [
   'read:users', 'create:users', 'update:users', 'delete:users', 'update:users_app_metadata',
-  'read:clients', 'read:client_grants', 'create:client_grants', 'delete:client_grants',
+  'read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_grants', 'create:client_grants', 'delete:client_grants',
 ];
 
 let t: TestEmulator;
@@ -727,14 +727,21 @@ describe('the official auth0 SDK (ManagementClient v4)', () => {
     const clients = await management.clients.getAll({ include_totals: true, per_page: 10, page: 0 });
     expect(clients.data).toEqual({
       clients: [{
+        tenant: expect.any(String),
         client_id: 'sdk-admin',
         name: 'sdk-admin',
         app_type: 'non_interactive',
+        is_first_party: true,
+        oidc_conformant: true,
         token_endpoint_auth_method: 'client_secret_post',
         grant_types: ['client_credentials'],
+        callbacks: [],
+        allowed_logout_urls: [],
+        web_origins: [],
+        allowed_origins: [],
         client_metadata: {},
-        jwt_configuration: { lifetime_in_seconds: 36000, alg: 'RS256' },
-        is_first_party: true,
+        jwt_configuration: { lifetime_in_seconds: 36000, alg: 'RS256', secret_encoded: false },
+        refresh_token: { rotation_type: 'non-rotating', expiration_type: 'non-expiring', token_lifetime: 2592000 },
       }],
       start: 0,
       limit: 10,

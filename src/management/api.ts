@@ -7,7 +7,7 @@ import type { Api, Tenant } from '../model/tenant.js';
 
 export const MANAGEMENT_SCOPES = [
   'read:users', 'create:users', 'update:users', 'delete:users', 'update:users_app_metadata',
-  'read:clients', 'create:clients', 'update:clients', 'delete:clients',
+  'read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_keys', 'update:client_keys',
   'read:client_grants', 'create:client_grants', 'update:client_grants', 'delete:client_grants',
 ] as const;
 

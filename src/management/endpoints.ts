@@ -1,5 +1,6 @@
 /**
- * The Management API v2 subset test suites call: users (CRUD, search by `q`, by email), clients (read) and
+ * The Management API v2 subset test suites call: users (CRUD, search by `q`, by email), clients (in
+ * clients.ts) and
  * client grants (read, create, delete), with Auth0's request and response shapes. Changes are runtime
  * state: they survive reloads of the config and are undone by reset(). A change the backend refuses throws
  * a ChangeError, which render-error.ts answers in the Management API's shape.
@@ -7,9 +8,10 @@
 import { createHash } from 'node:crypto';
 import type { Auth0User } from '../model/user-profile.js';
 import type { Snapshot } from '../model/snapshot.js';
-import type { UserInput, UserPatch } from '../runtime/runtime-changes.js';
+import type { Client } from '../model/tenant.js';
+import type { ClientPatch, UserInput, UserPatch } from '../runtime/runtime-changes.js';
 import { ManagementError } from './errors.js';
-import { booleanParam, checkpointAnswer, offsetAnswer, offsetPage, wantsCheckpoint, type Query } from './paging.js';
+import { checkpointAnswer, offsetAnswer, offsetPage, wantsCheckpoint, type Query } from './paging.js';
 import { parseUserQuery } from './query.js';
 
 /** What the endpoints need from the emulator (it implements this). */
@@ -20,6 +22,9 @@ export interface ManagementBackend {
   removeUser(userId: string, options: { tenant?: string }): Promise<boolean>;
   getUser(idOrLogin: string, options: { tenant?: string }): Auth0User | undefined;
   listUsers(options: { tenant?: string }): Auth0User[];
+  addClient(input: Record<string, unknown> & { client_id: string; tenant?: string }): { client_id: string };
+  updateClient(clientId: string, patch: ClientPatch, options: { tenant?: string }): Client;
+  removeClient(clientId: string, options: { tenant?: string }): boolean;
   addClientGrant(input: { client_id: string; audience: string; scope?: string[]; tenant?: string }): { client_id: string; audience: string; scope: string[] };
   removeClientGrant(input: { client_id: string; audience: string; tenant?: string }): boolean;
 }
@@ -82,37 +87,6 @@ export function usersByEmail(backend: ManagementBackend, tenant: string, email: 
   if (!email) throw new ManagementError(400, "Query validation error: 'Missing required property: email'.", 'invalid_query_string');
   const want = email.toLowerCase();
   return backend.listUsers({ tenant }).filter((u) => u.email === want);
-}
-
-/**
- * GET /clients: filtered by `app_type` (a comma-separated list), `client_ids`, `is_global` (no client here is
- * Auth0's global client) and `is_first_party` (every client here is first party), cut to `fields`, then paged.
- */
-export function listClients(backend: ManagementBackend, tenant: string, query: Query) {
-  const t = backend.snapshot.tenants.get(tenant);
-  const list = (name: string) => (query[name] ? new Set(query[name]!.split(',').map((s) => s.trim())) : undefined);
-  const appTypes = list('app_type');
-  const ids = list('client_ids');
-  const isGlobal = booleanParam(query, 'is_global');
-  const firstParty = booleanParam(query, 'is_first_party');
-  const fields = list('fields');
-  const includeFields = booleanParam(query, 'include_fields') ?? true;
-  const clients = [...(t?.clients.values() ?? [])]
-    .filter((c) => (!appTypes || appTypes.has(c.appType)) && (!ids || ids.has(c.clientId)) && isGlobal !== true && firstParty !== false)
-    // NOTE(emulator): secrets are never listed (Auth0 needs read:client_keys for them).
-    .map((c) => ({
-      client_id: c.clientId,
-      name: c.name,
-      app_type: c.appType,
-      token_endpoint_auth_method: c.authMethod,
-      grant_types: [...c.grantTypes],
-      client_metadata: c.metadata,
-      jwt_configuration: { lifetime_in_seconds: c.idTokenLifetime, alg: c.idTokenAlg },
-      is_first_party: true,
-    }));
-  const present = (c: object) => (fields ? Object.fromEntries(Object.entries(c).filter(([k]) => fields.has(k) === includeFields)) : c);
-  if (wantsCheckpoint(query)) return checkpointAnswer('clients', clients, (c) => c.client_id, query, present);
-  return offsetAnswer('clients', clients, query, present);
 }
 
 const grantId = (clientId: string, audience: string) => `cgr_${createHash('sha256').update(`${clientId}\n${audience}`).digest('hex').slice(0, 16)}`;

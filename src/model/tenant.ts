@@ -28,6 +28,7 @@ export interface Client {
   /** SHA-256 of the secret, computed once, for the constant-time check on every request. */
   readonly secretDigest: Buffer | undefined;
   readonly name: string;
+  readonly description: string | undefined;
   readonly appType: ClientConfig['app_type'];
   readonly authMethod: AuthMethod;
   readonly grantTypes: ReadonlySet<string>;
@@ -120,6 +121,7 @@ export function buildClient(config: ClientConfig): Client {
     clientSecret: config.client_secret,
     secretDigest: config.client_secret === undefined ? undefined : secretDigest(config.client_secret),
     name: config.name ?? config.client_id,
+    description: config.description,
     appType: config.app_type,
     authMethod,
     grantTypes: new Set(config.grant_types ?? DEFAULT_GRANTS[config.app_type]),

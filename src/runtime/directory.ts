@@ -7,12 +7,13 @@
 import type { ClientConfig } from '../config/schema.js';
 import type { ManagementBackend } from '../management/endpoints.js';
 import type { Snapshot } from '../model/snapshot.js';
+import type { Client } from '../model/tenant.js';
 import { toAuth0User, type Auth0User } from '../model/user-profile.js';
 import type { AuthorizationCodes } from '../store/authorization-codes.js';
 import type { RefreshTokens } from '../store/refresh-tokens.js';
 import type { Sessions } from '../store/sessions.js';
 import type { Clock } from './clock.js';
-import { ChangeError, RuntimeChanges, type UserInput, type UserPatch } from './runtime-changes.js';
+import { ChangeError, RuntimeChanges, type ClientPatch, type UserInput, type UserPatch } from './runtime-changes.js';
 import type { UserState } from './user-state.js';
 import type { UserinfoClaims } from './userinfo-claims.js';
 
@@ -152,6 +153,20 @@ export class Directory implements ManagementBackend {
     const client = this.#changes.addClient(this.#snapshot, this.tenantName(tenant), config);
     this.#changed();
     return { client_id: client.clientId, name: client.name };
+  }
+
+  /** Changes a client's settings (one from the config too); `null` in client_metadata removes that key. */
+  updateClient(clientId: string, patch: ClientPatch, options: { tenant?: string } = {}): Client {
+    const client = this.#changes.updateClient(this.#snapshot, this.tenantName(options.tenant), clientId, patch);
+    this.#changed();
+    return client;
+  }
+
+  /** Removes a client and its client grants: it gets no more tokens. */
+  removeClient(clientId: string, options: { tenant?: string } = {}): boolean {
+    const removed = this.#changes.removeClient(this.#snapshot, this.tenantName(options.tenant), clientId);
+    if (removed) this.#changed();
+    return removed;
   }
 
   /** Lets a client get client-credentials tokens for an API, with these scopes. */

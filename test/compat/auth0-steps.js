@@ -31,10 +31,17 @@ export async function managementSteps({ audience }, sdk) {
 
   const clients = await sdk.listClients();
   assert.ok(clients.some((c) => c.client_id === OTHER_CLIENT.id), 'the clients list has the config’s clients');
+  const client = await sdk.createClient({ name: 'Compat Worker', app_type: 'non_interactive', grant_types: ['client_credentials'] });
+  assert.ok(client.client_id && client.client_secret, 'a created client comes with its id and a secret');
+  assert.equal((await sdk.getClient(client.client_id)).name, 'Compat Worker');
+  const renamed = await sdk.updateClient(client.client_id, { name: 'Compat Worker 2', callbacks: ['https://app.example/callback'] });
+  assert.deepEqual([renamed.name, renamed.callbacks], ['Compat Worker 2', ['https://app.example/callback']]);
+  await sdk.deleteClient(client.client_id);
+  assert.ok(!(await sdk.listClients()).some((c) => c.client_id === client.client_id), 'a deleted client is not listed');
 
   const grant = await sdk.createClientGrant({ client_id: OTHER_CLIENT.id, audience, scope: ['read:messages'] });
   assert.ok((await sdk.listClientGrants()).some((g) => g.id === grant.id));
   await sdk.deleteClientGrant(grant.id);
   assert.ok(!(await sdk.listClientGrants()).some((g) => g.id === grant.id));
-  return ['Management API: users create/get/update/list/delete, clients list, client grants create/list/delete'];
+  return ['Management API: users create/get/update/list/delete, clients create/get/update/list/delete, client grants create/list/delete'];
 }
