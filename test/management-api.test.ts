@@ -20,7 +20,8 @@ const API = 'https://someapi.com/api';
 const UPA = 'Username-Password-Authentication';
 const ADMIN_SCOPES = [
   'read:users', 'create:users', 'update:users', 'delete:users', 'update:users_app_metadata',
-  'read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_grants', 'create:client_grants', 'delete:client_grants',
+  'read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_grants', 'create:client_grants', 'update:client_grants',
+  'delete:client_grants',
 ];
 
 let t: TestEmulator;
@@ -531,6 +532,30 @@ describe('/api/v2/client-grants', () => {
     const gone = await del(`/client-grants/${created.body.id as string}`);
     expect(gone.status).toBe(404);
     expect(gone.body).toMatchObject({ statusCode: 404, error: 'Not Found', errorCode: 'inexistent_client_grant' });
+  });
+
+  it('updates a grant\'s scopes (PATCH): client credentials follow; unknown grants, scopes and bodies are refused', async () => {
+    const created = (await post('/client-grants', { client_id: 'm2m-new', audience: API, scope: ['read:sample', 'write:sample'] }).expect(201)).body as { id: string };
+    const updated = await patch(`/client-grants/${created.id}`, { scope: ['read:sample'] });
+    expect(updated.status, JSON.stringify(updated.body)).toBe(200);
+    expect(updated.body).toEqual({ id: created.id, client_id: 'm2m-new', audience: API, scope: ['read:sample'] });
+    expect((await clientCredentials(M2M)).body.scope).toBe('read:sample');
+    expect((await get('/client-grants?client_id=m2m-new').expect(200)).body).toEqual([updated.body]);
+
+    expect(await patch(`/client-grants/${created.id}`, { scope: ['read:sample', 'fly'] }).then((r) => [r.status, r.body])).toEqual([
+      400,
+      { statusCode: 400, error: 'Bad Request', message: `Payload validation error: not scopes of ${API}: fly`, errorCode: 'invalid_body' },
+    ]);
+    expect(await patch(`/client-grants/${created.id}`, { scope: 'read:sample' }).then((r) => [r.status, r.body])).toEqual([
+      400,
+      { statusCode: 400, error: 'Bad Request', message: "Payload validation error: 'Expected type array but found type string' on property scope.", errorCode: 'invalid_body' },
+    ]);
+    expect(await patch('/client-grants/cgr_nope', { scope: [] }).then((r) => [r.status, r.body])).toEqual([
+      404,
+      { statusCode: 404, error: 'Not Found', message: 'The client grant does not exist.', errorCode: 'inexistent_client_grant' },
+    ]);
+    expect((await patch(`/client-grants/${created.id}`, { scope: [] }, readerToken)).status).toBe(403);
+    await del(`/client-grants/${created.id}`).expect(204);
   });
 
   it('creates a Management API grant at runtime, for the issuer\'s own audience', async () => {

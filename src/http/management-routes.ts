@@ -87,6 +87,7 @@ export function managementRouter(deps: ManagementDeps): Router {
       ctx.status = 201;
       return api.createClientGrant(backend, t, body);
     }, true),
+    'client-grant.update': guarded(['update:client_grants'], (ctx, t, body) => api.updateClientGrant(backend, t, ctx.params.id!, body), true),
     'client-grant.delete': guarded(['delete:client_grants'], (ctx, t) => void api.deleteClientGrant(backend, t, ctx.params.id!)),
   });
 }

@@ -70,6 +70,7 @@ export const ROUTES = [
   { name: 'client.delete', methods: ['DELETE'], path: '/api/v2/clients/:id', area: 'management' },
   { name: 'client-grants.list', methods: ['GET'], path: '/api/v2/client-grants', area: 'management' },
   { name: 'client-grants.create', methods: ['POST'], path: '/api/v2/client-grants', area: 'management' },
+  { name: 'client-grant.update', methods: ['PATCH'], path: '/api/v2/client-grants/:id', area: 'management' },
   { name: 'client-grant.delete', methods: ['DELETE'], path: '/api/v2/client-grants/:id', area: 'management' },
 
   // The control plane, for tests (control-plane.ts): loopback only, outside every tenant's URL space.

@@ -177,6 +177,13 @@ export class Directory implements ManagementBackend {
     return created;
   }
 
+  /** Replaces the scopes of a client grant; false when there is no such grant. */
+  updateClientGrant(input: { client_id: string; audience: string; scope: string[]; tenant?: string }): boolean {
+    const updated = this.#changes.updateClientGrant(this.#snapshot, this.tenantName(input.tenant), input.client_id, input.audience, input.scope);
+    if (updated) this.#changed();
+    return updated;
+  }
+
   removeClientGrant(input: { client_id: string; audience: string; tenant?: string }): boolean {
     const removed = this.#changes.removeClientGrant(this.#snapshot, this.tenantName(input.tenant), input.client_id, input.audience);
     if (removed) this.#changed();

@@ -154,16 +154,21 @@ export class RuntimeChanges {
     const tenant = requireTenant(snapshot, tenantName);
     const grant = parse(clientGrantSchema, input);
     if (!tenant.clients.has(grant.client_id)) throw new ChangeError(404, 'inexistent_client', `No client with client_id "${grant.client_id}".`);
-    const management = isManagementAudience(grant.audience, tenant.apis);
-    if (!tenant.apis.has(grant.audience) && !management) throw new ChangeError(404, 'inexistent_resource_server', `No API with identifier "${grant.audience}".`);
-    // The same rule as the config's cross-check: only scopes the API defines.
-    const known: readonly string[] = management ? MANAGEMENT_SCOPES : (tenant.apis.get(grant.audience)?.scopes ?? []);
-    const unknown = grant.scope.filter((s) => !known.includes(s));
-    if (unknown.length > 0) throw new ChangeError(400, 'invalid_body', `Payload validation error: not scopes of ${grant.audience}: ${unknown.join(', ')}`);
+    checkGrantScopes(tenant, grant.audience, grant.scope);
     const key = grantKey(grant.client_id, grant.audience);
     if (tenant.clientGrants.has(key)) throw new ChangeError(409, 'conflict', 'A client grant for this client and audience already exists.');
     this.#changes(tenantName).grants.set(key, grant.scope);
     return { client_id: grant.client_id, audience: grant.audience, scope: [...grant.scope] };
+  }
+
+  /** Replaces a client grant's scopes; false when there is no such grant. */
+  updateClientGrant(snapshot: Snapshot, tenantName: string, clientId: string, audience: string, scope: readonly string[]): boolean {
+    const tenant = requireTenant(snapshot, tenantName);
+    const key = grantKey(clientId, audience);
+    if (!tenant.clientGrants.has(key)) return false;
+    checkGrantScopes(tenant, audience, scope);
+    this.#changes(tenantName).grants.set(key, [...scope]);
+    return true;
   }
 
   removeClientGrant(snapshot: Snapshot, tenantName: string, clientId: string, audience: string): boolean {
@@ -272,4 +277,13 @@ function overlayTenant(tenant: Tenant, changes: TenantChanges): Tenant {
     clients: new OverlayMap(tenant.clients, clients),
     clientGrants: new OverlayMap(tenant.clientGrants, changes.grants),
   };
+}
+
+/** A client grant's audience must be an API of the tenant (or the Management API), its scopes scopes it defines (as the config's cross-check). */
+function checkGrantScopes(tenant: Tenant, audience: string, scope: readonly string[]): void {
+  const management = isManagementAudience(audience, tenant.apis);
+  if (!tenant.apis.has(audience) && !management) throw new ChangeError(404, 'inexistent_resource_server', `No API with identifier "${audience}".`);
+  const known: readonly string[] = management ? MANAGEMENT_SCOPES : (tenant.apis.get(audience)?.scopes ?? []);
+  const unknown = scope.filter((s) => !known.includes(s));
+  if (unknown.length > 0) throw new ChangeError(400, 'invalid_body', `Payload validation error: not scopes of ${audience}: ${unknown.join(', ')}`);
 }

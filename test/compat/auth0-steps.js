@@ -41,7 +41,9 @@ export async function managementSteps({ audience }, sdk) {
 
   const grant = await sdk.createClientGrant({ client_id: OTHER_CLIENT.id, audience, scope: ['read:messages'] });
   assert.ok((await sdk.listClientGrants()).some((g) => g.id === grant.id));
+  assert.deepEqual((await sdk.updateClientGrant(grant.id, { scope: [] })).scope, []);
+  assert.deepEqual((await sdk.listClientGrants()).find((g) => g.id === grant.id)?.scope, []);
   await sdk.deleteClientGrant(grant.id);
   assert.ok(!(await sdk.listClientGrants()).some((g) => g.id === grant.id));
-  return ['Management API: users create/get/update/list/delete, clients create/get/update/list/delete, client grants create/list/delete'];
+  return ['Management API: users create/get/update/list/delete, clients create/get/update/list/delete, client grants create/list/update/delete'];
 }

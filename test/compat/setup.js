@@ -39,7 +39,7 @@ export const config = {
         {
           client_id: CLIENT.id,
           audience: 'https://localhost/api/v2/',
-          scope: ['read:users', 'create:users', 'update:users', 'delete:users', 'read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_grants', 'create:client_grants', 'delete:client_grants'],
+          scope: ['read:users', 'create:users', 'update:users', 'delete:users', 'read:clients', 'create:clients', 'update:clients', 'delete:clients', 'read:client_grants', 'create:client_grants', 'update:client_grants', 'delete:client_grants'],
         },
       ],
       connections: [{ name: 'Username-Password-Authentication', users: [{ email: USER.username, password: USER.password, name: 'Compat User' }] }],

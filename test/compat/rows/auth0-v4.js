@@ -36,6 +36,7 @@ export async function client(ctx) {
       deleteClient: async (client_id) => void (await management.clients.delete({ client_id })),
       listClientGrants: async () => (await management.clientGrants.getAll()).data,
       createClientGrant: async (body) => (await management.clientGrants.create(body)).data,
+      updateClientGrant: async (id, body) => (await management.clientGrants.update({ id }, body)).data,
       deleteClientGrant: async (id) => void (await management.clientGrants.delete({ id })),
     }),
   );

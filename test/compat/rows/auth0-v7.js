@@ -38,6 +38,7 @@ export async function client(ctx) {
       deleteClient: (id) => management.clients.delete(id),
       listClientGrants: async () => (await management.clientGrants.list()).data,
       createClientGrant: (body) => management.clientGrants.create(body),
+      updateClientGrant: (id, body) => management.clientGrants.update(id, body),
       deleteClientGrant: (id) => management.clientGrants.delete(id),
     }),
   );
