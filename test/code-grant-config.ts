@@ -96,7 +96,6 @@ export async function codeIssuer(t: TestEmulator): Promise<(record?: Partial<Aut
       connection: 'db',
       sessionId: 'session-1',
       authTime: now() - 5,
-      authTimeRequested: false,
       audience: CODE_API,
       scopes,
       requestedScopes: scopes,

@@ -157,7 +157,6 @@ async function completeOrThrow(c: Completion, target: ResponseTarget): Promise<B
         connection: login.connection,
         sessionId: login.sessionId,
         authTime: login.authTime,
-        authTimeRequested: request.maxAge !== undefined || request.prompt.includes('login'),
         audience: api?.identifier,
         scopes,
         requestedScopes: request.requestedScopes,

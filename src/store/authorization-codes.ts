@@ -33,8 +33,6 @@ export interface AuthorizationCodeRecord {
   readonly sessionId: string;
   /** Epoch seconds. */
   readonly authTime: number;
-  /** Whether the ID token must carry auth_time (max_age or prompt=login were sent). */
-  readonly authTimeRequested: boolean;
   readonly audience: string | undefined;
   /** The scopes granted before the extensions ran, and those asked for. */
   readonly scopes: readonly string[];
