@@ -165,6 +165,13 @@ describe('blocks as runtime state', () => {
     const unknown = await t.http.delete('/__emulator/user-blocks/nobody@example.com');
     expect([unknown.status, unknown.body]).toEqual([404, { error: 'not_found', error_description: 'No user nobody@example.com' }]);
   });
+
+  it('go with their user', async () => {
+    const t = await start(withSetting('{ max_attempts: 2 }'));
+    await wrong(t, 2);
+    await t.http.delete('/__emulator/users/john@example.com').expect(204);
+    expect((await t.http.get('/__emulator/user-blocks').expect(200)).body).toEqual([]);
+  });
 });
 
 describe('the Management API user-blocks', () => {
