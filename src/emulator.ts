@@ -31,6 +31,7 @@ import { UserinfoClaims } from './runtime/userinfo-claims.js';
 import { closeServers, DEFAULT_HOST, hostForUrl, listen, type SlowClientTimeouts } from './server/listen.js';
 import type { ServerCertificate } from './tls/server-certificate.js';
 import { MemoryStore } from './store/memory-store.js';
+import type { UserBlock } from './store/login-failures.js';
 import { repositoriesOn, type Repositories } from './store/repositories.js';
 import type { StateLock } from './store/state-lock.js';
 import type { Store } from './store/store.js';
@@ -85,7 +86,7 @@ export class Emulator {
     this.#clock = clock;
     this.#host = options.host;
     this.#baseUrl = options.baseUrl?.replace(/\/+$/, '');
-    this.#directory = new Directory(snapshot, { clock, users: this.#users, userinfoClaims: this.#userinfoClaims, refreshTokens: state.repositories.refreshTokens, sessions: state.repositories.sessions, authorizationCodes: state.repositories.authorizationCodes });
+    this.#directory = new Directory(snapshot, { clock, users: this.#users, userinfoClaims: this.#userinfoClaims, refreshTokens: state.repositories.refreshTokens, sessions: state.repositories.sessions, authorizationCodes: state.repositories.authorizationCodes, loginFailures: state.repositories.loginFailures });
     this.#reloader = new Reloader({
       source: options.config,
       current: () => this.#directory.config,
@@ -210,6 +211,24 @@ export class Emulator {
   /** A user by user_id, email or username, as Auth0's API returns it. */
   readonly getUser: Directory['getUser'] = (user, options) => this.#directory.getUser(user, options);
   readonly listUsers: Directory['listUsers'] = (options) => this.#directory.listUsers(options);
+
+  /** Brute-force blocks (a user from an IP, after consecutive wrong passwords): of one tenant, or of every tenant. */
+  async userBlocks(options: { tenant?: string } = {}): Promise<UserBlock[]> {
+    const tenants = options.tenant === undefined ? [...this.snapshot.tenants.keys()] : [options.tenant];
+    const lists = await Promise.all(tenants.map((t) => this.#state.repositories.loginFailures.blocks(t)));
+    return lists.flat().map((r) => ({ tenant: r.tenant, user_id: r.userId, identifier: r.identifier, ip: r.ip, connection: r.connection }));
+  }
+
+  /**
+   * Lifts a user's brute-force blocks and clears their counts (by user_id, email or username); resolves, once
+   * saved, with how many blocks there were, or undefined when there is no such user.
+   */
+  async liftUserBlocks(user: string, options: { tenant?: string } = {}): Promise<number | undefined> {
+    const tenant = this.#directory.tenantName(options.tenant);
+    const found = this.#directory.getUser(user, { tenant });
+    if (!found) return undefined;
+    return this.#state.repositories.loginFailures.unblock(tenant, { userId: found.user_id });
+  }
   /** Adds a client (Auth0's client fields, as in the config). */
   readonly addClient: Directory['addClient'] = (input) => this.#directory.addClient(input);
   /** Lets a client get client-credentials tokens for an API, with these scopes. */
@@ -227,6 +246,7 @@ export class Emulator {
     this.#journal.clear();
     this.#clock.reset();
     this.#state.repositories.sessions.cleared();
+    this.#state.repositories.loginFailures.cleared();
     await cleared;
   }
 

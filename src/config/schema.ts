@@ -161,6 +161,18 @@ export const tenantSchema = z.strictObject({
     })
     .default({ continue_as: true })
     .describe('The login page (/u/login).'),
+  attack_protection: z
+    .strictObject({
+      brute_force_protection: z
+        .strictObject({
+          enabled: z.boolean().default(true).describe('Block a user from an IP after consecutive wrong passwords (Auth0: on).'),
+          max_attempts: z.number().int().min(1).max(100).default(10).describe('Consecutive wrong passwords that block (Auth0: 10).'),
+        })
+        .default({ enabled: true, max_attempts: 10 })
+        .describe("Auth0's brute-force protection (GET /api/v2/attack-protection/brute-force-protection), mode count_per_identifier_and_ip."),
+    })
+    .default({ brute_force_protection: { enabled: true, max_attempts: 10 } })
+    .describe("The tenant's attack protection."),
   /** Classic rules: one file or a list, run in order on the password, password-realm and refresh grants. */
   rules: fileList.default([]),
   /** The rules' `configuration` object (Auth0's Rules settings): string values. */

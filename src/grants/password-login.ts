@@ -1,14 +1,14 @@
 /**
  * The shared body of the `password` and password-realm grants: find the connection, check the
  * credentials, decide scopes, issue tokens. Order of checks follows reference §3: parameters →
- * connection → audience → credentials → blocked.
+ * connection → audience → brute-force block → credentials → blocked.
  */
-import { checkCredentials } from '../model/credentials.js';
 import type { Api, Client, Connection } from '../model/tenant.js';
 import { InvalidGrant, InvalidRequest, Unauthorized } from '../oauth/errors.js';
 import { requireParams, splitScope } from '../oauth/params.js';
 import { passwordGrantScopes } from '../oauth/scopes.js';
 import { offlineAccessAllowed, resolveAudience } from './audience.js';
+import { checkGuardedCredentials } from './brute-force.js';
 import { issueUserTokens, type ExchangeFlow } from './issue-tokens.js';
 import type { GrantContext, TokenResponse } from './types.js';
 
@@ -44,7 +44,7 @@ export async function passwordLogin(ctx: GrantContext, connection: Connection): 
   }
   const api = resolveAudience(ctx.tenant, params);
 
-  const checked = await checkCredentials(connection, username, password);
+  const checked = await checkGuardedCredentials(ctx.tenant, ctx.loginFailures, ctx.request.ip, connection, username, password);
   if (!checked.user) throw new InvalidGrant('Wrong email or password.', { logDetail: checked.why });
   const { user } = checked;
   // NOTE(emulator): Auth0 documents 401 unauthorized "user is blocked" for the resource-owner endpoint;

@@ -92,8 +92,8 @@ export function browserRoutes(deps: BrowserDeps): Record<'authorize' | 'login' |
       const env = envOf(ctx);
       if (ctx.method !== 'POST') return renderLoginPage(ctx, await showLoginPage(env, queryParams(ctx).state), 200);
       const form = await readParams(ctx);
-      const result = await submitLogin(env, form.state ?? queryParams(ctx).state, form, readSessionCookie(ctx), note(ctx));
-      if (result.kind === 'page') return renderLoginPage(ctx, result.page, 400);
+      const result = await submitLogin(env, form.state ?? queryParams(ctx).state, form, readSessionCookie(ctx), requestInfo(ctx), note(ctx));
+      if (result.kind === 'page') return renderLoginPage(ctx, result.page, result.status);
       if (result.kind === 'answer') return renderAnswer(ctx, result.answer);
       setSessionCookie(ctx, env.issuer, result.sessionId, result.cookieMaxAge);
       await renderAnswer(ctx, { kind: 'redirect', location: result.location });

@@ -26,6 +26,7 @@ import { checkedTime, type Clock } from '../runtime/clock.js';
 import type { JournalEntry } from '../runtime/journal.js';
 import type { UserInput, UserPatch } from '../runtime/runtime-changes.js';
 import type { StartedSession, StartSessionOptions } from '../runtime/start-session.js';
+import type { UserBlock } from '../store/login-failures.js';
 import { readJsonBody } from './body.js';
 import { throwIfUnmatched } from './unmatched.js';
 import { isControlPath } from './control-path.js';
@@ -45,6 +46,8 @@ export interface ControlBackend {
   updateUser(userId: string, patch: UserPatch, options: { tenant?: string }): Auth0User;
   removeUser(userId: string, options: { tenant?: string }): Promise<boolean>;
   listUsers(options: { tenant?: string }): Auth0User[];
+  userBlocks(options: { tenant?: string }): Promise<UserBlock[]>;
+  liftUserBlocks(user: string, options: { tenant?: string }): Promise<number | undefined>;
   mint(options: MintOptions): Promise<TokenResponse>;
   startSession(options: StartSessionOptions): Promise<StartedSession>;
   onExtensionLog(listener: (entry: ExtensionLogEntry) => void): () => void;
@@ -117,6 +120,13 @@ export function controlPlane(backend: ControlBackend) {
     },
     'control.user.unblock': (ctx) => {
       ctx.body = backend.updateUser(ctx.params.id!, { blocked: false }, { tenant: tenantOf(ctx) });
+    },
+    'control.user-blocks.list': async (ctx) => {
+      ctx.body = await backend.userBlocks({ tenant: tenantOf(ctx) });
+    },
+    'control.user-blocks.lift': async (ctx) => {
+      if ((await backend.liftUserBlocks(ctx.params.id!, { tenant: tenantOf(ctx) })) === undefined) throw new NotFound(`No user ${ctx.params.id}`);
+      ctx.status = 204;
     },
     'control.user.remove': async (ctx) => {
       if (!(await backend.removeUser(ctx.params.id!, { tenant: tenantOf(ctx) }))) throw new NotFound(`No user ${ctx.params.id}`);

@@ -9,6 +9,7 @@ import { authenticate, requireScope } from '../management/authorize.js';
 import { OAuthError } from '../oauth/errors.js';
 import * as clients from '../management/clients.js';
 import * as api from '../management/endpoints.js';
+import * as blocks from '../management/user-blocks.js';
 import { ManagementError } from '../management/errors.js';
 import type { Tenant } from '../model/tenant.js';
 import { readJsonBody } from './body.js';
@@ -35,6 +36,11 @@ const query = (ctx: Context) => Object.fromEntries(Object.entries(ctx.query).map
 
 export function managementRouter(deps: ManagementDeps): Router {
   const backend = deps.management;
+  /** The brute-force counts (the store's, shared by the tenant's grants and login page). */
+  const failures = (ctx: Context) => {
+    const { tenant, issuer } = ctx.state as TenantState;
+    return deps.env(tenant, issuer).loginFailures;
+  };
 
   /** Authorizes the request for any of `scopes`, then runs the handler with the tenant's name. */
   const guarded = (
@@ -89,6 +95,10 @@ export function managementRouter(deps: ManagementDeps): Router {
     }, true),
     'client-grant.update': guarded(['update:client_grants'], (ctx, t, body) => api.updateClientGrant(backend, t, ctx.params.id!, body), true),
     'client-grant.delete': guarded(['delete:client_grants'], (ctx, t) => void api.deleteClientGrant(backend, t, ctx.params.id!)),
+    'user-blocks.get': guarded(['read:users'], (ctx, t) => blocks.blocksOfUser(backend, failures(ctx), t, ctx.params.id!)),
+    'user-blocks.delete': guarded(['update:users'], (ctx, t) => blocks.unblockUser(backend, failures(ctx), t, ctx.params.id!)),
+    'user-blocks-by-identifier.get': guarded(['read:users'], (ctx, t) => blocks.blocksOfIdentifier(failures(ctx), t, query(ctx))),
+    'user-blocks-by-identifier.delete': guarded(['update:users'], (ctx, t) => blocks.unblockIdentifier(failures(ctx), t, query(ctx))),
   });
 }
 

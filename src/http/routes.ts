@@ -72,6 +72,10 @@ export const ROUTES = [
   { name: 'client-grants.create', methods: ['POST'], path: '/api/v2/client-grants', area: 'management' },
   { name: 'client-grant.update', methods: ['PATCH'], path: '/api/v2/client-grants/:id', area: 'management' },
   { name: 'client-grant.delete', methods: ['DELETE'], path: '/api/v2/client-grants/:id', area: 'management' },
+  { name: 'user-blocks.get', methods: ['GET'], path: '/api/v2/user-blocks/:id', area: 'management' },
+  { name: 'user-blocks.delete', methods: ['DELETE'], path: '/api/v2/user-blocks/:id', area: 'management' },
+  { name: 'user-blocks-by-identifier.get', methods: ['GET'], path: '/api/v2/user-blocks', area: 'management' },
+  { name: 'user-blocks-by-identifier.delete', methods: ['DELETE'], path: '/api/v2/user-blocks', area: 'management' },
 
   // The control plane, for tests (control-plane.ts): loopback only, outside every tenant's URL space.
   { name: 'control.reset', methods: ['POST'], path: `${C}/reset`, area: 'control' },
@@ -81,6 +85,8 @@ export const ROUTES = [
   { name: 'control.user.remove', methods: ['DELETE'], path: `${C}/users/:id`, area: 'control' },
   { name: 'control.user.block', methods: ['POST'], path: `${C}/users/:id/block`, area: 'control' },
   { name: 'control.user.unblock', methods: ['POST'], path: `${C}/users/:id/unblock`, area: 'control' },
+  { name: 'control.user-blocks.list', methods: ['GET'], path: `${C}/user-blocks`, area: 'control' },
+  { name: 'control.user-blocks.lift', methods: ['DELETE'], path: `${C}/user-blocks/:id`, area: 'control' },
   { name: 'control.clock.get', methods: ['GET'], path: `${C}/clock`, area: 'control' },
   { name: 'control.clock.set', methods: ['POST'], path: `${C}/clock`, area: 'control' },
   { name: 'control.journal.get', methods: ['GET'], path: `${C}/journal`, area: 'control' },

@@ -83,6 +83,8 @@ export interface Tenant {
   readonly idleSessionLifetime: number;
   /** The login page lists the directory's users as one-click buttons. */
   readonly loginContinueAs: boolean;
+  /** Brute-force protection: undefined when it is off. */
+  readonly bruteForce: { readonly maxAttempts: number } | undefined;
 }
 
 export const grantKey = (clientId: string, audience: string) => `${clientId}\n${audience}`;
@@ -184,6 +186,7 @@ export function buildTenant(config: TenantConfig, extensions: TenantExtensions, 
     sessionLifetime: Math.round(config.session_lifetime * 3600),
     idleSessionLifetime: Math.round(config.idle_session_lifetime * 3600),
     loginContinueAs: config.login_page.continue_as,
+    bruteForce: config.attack_protection.brute_force_protection.enabled ? { maxAttempts: config.attack_protection.brute_force_protection.max_attempts } : undefined,
   };
 }
 

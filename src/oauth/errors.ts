@@ -72,6 +72,13 @@ export class Unauthorized extends OAuthError {
   }
 }
 
+/** Brute-force protection's block (reference §3): this user, from this IP, after consecutive wrong passwords. */
+export class TooManyAttempts extends OAuthError {
+  constructor(options?: Options) {
+    super(429, 'too_many_attempts', "Your account has been blocked after multiple consecutive login attempts. We've sent you a notification via your preferred contact method with instructions on how to unblock it.", options);
+  }
+}
+
 export class ServerError extends OAuthError {
   constructor(description: string, options?: Options) {
     super(500, 'server_error', description, options);

@@ -12,6 +12,7 @@ import { toAuth0User, type Auth0User } from '../model/user-profile.js';
 import type { AuthorizationCodes } from '../store/authorization-codes.js';
 import type { RefreshTokens } from '../store/refresh-tokens.js';
 import type { Sessions } from '../store/sessions.js';
+import type { LoginFailures } from '../store/login-failures.js';
 import type { Clock } from './clock.js';
 import { ChangeError, RuntimeChanges, type ClientPatch, type UserInput, type UserPatch } from './runtime-changes.js';
 import type { UserState } from './user-state.js';
@@ -25,6 +26,7 @@ export interface DirectoryDeps {
   readonly refreshTokens: RefreshTokens;
   readonly sessions: Sessions;
   readonly authorizationCodes: AuthorizationCodes;
+  readonly loginFailures: LoginFailures;
 }
 
 export class Directory implements ManagementBackend {
@@ -107,7 +109,7 @@ export class Directory implements ManagementBackend {
   }
 
   /**
-   * Removes a user, as Auth0's `DELETE /api/v2/users/{id}` does: their sessions end, their codes are void, their
+   * Removes a user, as Auth0's `DELETE /api/v2/users/{id}` does: their sessions end, their codes are void, their brute-force blocks lifted, their
    * refresh tokens are revoked for good, also
    * if a user with the same email (and so the same user_id) is created again (resolves once that is in the
    * state folder), and what is kept about them at runtime is dropped, so such a user starts clean.
@@ -123,6 +125,7 @@ export class Directory implements ManagementBackend {
       this.#deps.refreshTokens.revokeUser(tenant, userId, Math.floor(this.#deps.clock.now() / 1000)),
       this.#deps.sessions.endUser(tenant, userId),
       this.#deps.authorizationCodes.revokeUser(tenant, userId),
+      this.#deps.loginFailures.unblock(tenant, { userId }),
     ]);
     return true;
   }
