@@ -4,8 +4,7 @@
  * (close), and hands reloads to the reloader. The work is done in the folders it wires: see
  * docs/architecture.md. The CLI is a thin shell over this; tests drive `callback()` with supertest.
  */
-import type { RequestListener, Server } from 'node:http';
-import type { Server as TlsServer } from 'node:tls';
+import type { RequestListener } from 'node:http';
 import { dirname, join } from 'node:path';
 import { DEMO_CONFIG_FILE } from './config/demo.js';
 import { memoryLimits, readConfig, Reloader, watchedFiles, type ReloadEvent } from './config/reloader.js';
@@ -28,10 +27,9 @@ import { Journal, type JournalEntry } from './runtime/journal.js';
 import { SessionError, startSession, type StartSessionOptions, type StartedSession } from './runtime/start-session.js';
 import { UserState } from './runtime/user-state.js';
 import { UserinfoClaims } from './runtime/userinfo-claims.js';
-import { closeServers, DEFAULT_HOST, hostForUrl, listen, type SlowClientTimeouts } from './server/listen.js';
-import type { ServerCertificate } from './tls/server-certificate.js';
+import { DEFAULT_HOST, hostForUrl, type SlowClientTimeouts } from './server/listen.js';
+import { Listeners } from './server/listeners.js';
 import { MemoryStore } from './store/memory-store.js';
-import type { UserBlock } from './store/login-failures.js';
 import { repositoriesOn, type Repositories } from './store/repositories.js';
 import type { StateLock } from './store/state-lock.js';
 import type { Store } from './store/store.js';
@@ -64,24 +62,16 @@ export class Emulator {
   /** The host asked for; undefined: the loopback (127.0.0.1 and ::1). */
   readonly #host: string | undefined;
   readonly #baseUrl: string | undefined;
-  #servers: Server[] = [];
-  /** The https servers among #servers (their certificate is swapped in place when renewed). */
-  #tlsServers: TlsServer[] = [];
-  /** With `https`: the certificate served, and where https listens beside http. */
-  #tls: ServerCertificate | undefined;
-  readonly #httpsPort: number | undefined;
+  readonly #listeners: Listeners;
   readonly #stateDir: string | undefined;
-  #httpsUrl: string | undefined;
-  #renewal: NodeJS.Timeout | undefined;
   /** Set by #start, before the first request. */
   #cookieKeys: string[] = [];
-  #url: string | undefined;
   #watcher: ConfigWatcher | undefined;
 
   private constructor(snapshot: Snapshot, keyStore: KeyStore, state: State, clock: Clock, options: EmulatorOptions, stateDir: string | undefined) {
     this.#keyStore = keyStore;
     this.#stateDir = stateDir;
-    this.#httpsPort = options.https ? options.httpsPort : undefined;
+    this.#listeners = new Listeners(options.https ? options.httpsPort : undefined);
     this.#state = state;
     this.#clock = clock;
     this.#host = options.host;
@@ -107,7 +97,7 @@ export class Emulator {
     this.#handler = createHandler({
       snapshot: () => this.#directory.snapshot,
       env: (tenant, issuer) => this.#env(tenant, issuer),
-      fallbackHost: () => (this.#url ? new URL(this.#url).host : 'localhost'),
+      fallbackHost: () => (this.url ? new URL(this.url).host : 'localhost'),
       log,
       onUnexpected: options.onError ?? (() => {}),
       management: this.#directory,
@@ -140,13 +130,7 @@ export class Emulator {
     // A worker process boots while the keys load (or are generated).
     this.#sandbox.warm(memoryLimits(snapshot));
     [this.#cookieKeys] = await Promise.all([this.#state.repositories.sessions.cookieKeys(), this.#loadKeys(snapshot)]);
-    if (options.https) {
-      // The certificate code (and node-forge, when a certificate must be made) loads only for https.
-      const { ServerCertificate } = await import('./tls/server-certificate.js');
-      this.#tls = await ServerCertificate.create(options.https, this.#certificateNames(snapshot));
-      // A running emulator renews its certificate before it expires (checked twice a day).
-      this.#renewal = setInterval(() => void this.#renewCertificate(this.#directory.config).catch(options.onError ?? (() => {})), 12 * 3_600_000).unref();
-    }
+    if (options.https) await this.#listeners.useHttps(options.https, () => this.#certificateNames(this.#directory.config), options.onError ?? (() => {}));
     if (options.watch && snapshot.configFile) {
       this.#watcher = new ConfigWatcher(() => void this.reload());
       await this.#watcher.watchFiles(watchedFiles(snapshot));
@@ -156,7 +140,7 @@ export class Emulator {
 
   /** A reloaded config, its keys loaded: it serves from now on, under the runtime changes. */
   async #serve(next: Snapshot): Promise<void> {
-    await Promise.all([this.#loadKeys(next), this.#renewCertificate(next)]);
+    await Promise.all([this.#loadKeys(next), this.#listeners.renew(this.#certificateNames(next))]);
     this.#directory.configure(next);
     this.#sandbox.warm(memoryLimits(next));
   }
@@ -173,22 +157,22 @@ export class Emulator {
 
   /** The base URL, once listening (https://… when https replaces http). */
   get url(): string | undefined {
-    return this.#url;
+    return this.#listeners.url;
   }
 
   /** With `https`, once listening: the https base URL (`url`, or the one on `httpsPort`). */
   get httpsUrl(): string | undefined {
-    return this.#httpsUrl;
+    return this.#listeners.httpsUrl;
   }
 
   /** With `https: true`: the local certificate authority's certificate file, the one clients trust. */
   get caFile(): string | undefined {
-    return this.#tls?.caFile;
+    return this.#listeners.caFile;
   }
 
   /** Each tenant's issuer and endpoint URLs (path form, or the root for the root tenant). */
   get tenants(): Readonly<Record<string, TenantInfo>> {
-    const base = this.#url ?? this.#baseUrl ?? `http://${hostForUrl(this.#host ?? DEFAULT_HOST)}:4400`;
+    const base = this.url ?? this.#baseUrl ?? `http://${hostForUrl(this.#host ?? DEFAULT_HOST)}:4400`;
     const snapshot = this.snapshot;
     const out: Record<string, TenantInfo> = {};
     for (const tenant of snapshot.tenants.values()) {
@@ -213,22 +197,9 @@ export class Emulator {
   readonly listUsers: Directory['listUsers'] = (options) => this.#directory.listUsers(options);
 
   /** Brute-force blocks (a user from an IP, after consecutive wrong passwords): of one tenant, or of every tenant. */
-  async userBlocks(options: { tenant?: string } = {}): Promise<UserBlock[]> {
-    const tenants = options.tenant === undefined ? [...this.snapshot.tenants.keys()] : [options.tenant];
-    const lists = await Promise.all(tenants.map((t) => this.#state.repositories.loginFailures.blocks(t)));
-    return lists.flat().map((r) => ({ tenant: r.tenant, user_id: r.userId, identifier: r.identifier, ip: r.ip, connection: r.connection }));
-  }
-
-  /**
-   * Lifts a user's brute-force blocks and clears their counts (by user_id, email or username); resolves, once
-   * saved, with how many blocks there were, or undefined when there is no such user.
-   */
-  async liftUserBlocks(user: string, options: { tenant?: string } = {}): Promise<number | undefined> {
-    const tenant = this.#directory.tenantName(options.tenant);
-    const found = this.#directory.getUser(user, { tenant });
-    if (!found) return undefined;
-    return this.#state.repositories.loginFailures.unblock(tenant, { userId: found.user_id });
-  }
+  readonly userBlocks: Directory['userBlocks'] = (options) => this.#directory.userBlocks(options);
+  /** Lifts a user's brute-force blocks; resolves with how many there were, or undefined when there is no such user. */
+  readonly liftUserBlocks: Directory['liftUserBlocks'] = (user, options) => this.#directory.liftUserBlocks(user, options);
   /** Adds a client (Auth0's client fields, as in the config). */
   readonly addClient: Directory['addClient'] = (input) => this.#directory.addClient(input);
   /** Lets a client get client-credentials tokens for an API, with these scopes. */
@@ -300,28 +271,8 @@ export class Emulator {
    * (::1) too, on the same port (server/listen.ts); `url` names 127.0.0.1. `timeouts` is for tests.
    */
   async listen(port = 4400, host?: string, timeouts: SlowClientTimeouts = {}): Promise<string> {
-    if (this.#servers.length > 0) throw new Error('The emulator is already listening');
-    const where = host ?? this.#host;
-    const tlsOnPort = this.#tls !== undefined && this.#httpsPort === undefined;
-    const { servers, url } = await listen(this.callback(), port, where, timeouts, tlsOnPort ? this.#tls!.current : undefined);
-    this.#servers = servers;
-    this.#url = url;
-    if (tlsOnPort) {
-      this.#tlsServers = servers as unknown as TlsServer[];
-      this.#httpsUrl = url;
-    } else if (this.#tls) {
-      try {
-        const beside = await listen(this.callback(), this.#httpsPort!, where, timeouts, this.#tls.current);
-        this.#servers = [...servers, ...beside.servers];
-        this.#tlsServers = beside.servers as unknown as TlsServer[];
-        this.#httpsUrl = beside.url;
-      } catch (err) {
-        await closeServers(servers);
-        this.#servers = [];
-        this.#url = undefined;
-        throw err;
-      }
-    }
+    if (this.#listeners.listening) throw new Error('The emulator is already listening');
+    const url = await this.#listeners.listen(this.callback(), port, host ?? this.#host, timeouts);
     // A `token` command on the same state folder mints through this URL.
     await this.#state.lock?.publish(url);
     return url;
@@ -340,13 +291,7 @@ export class Emulator {
   async close(): Promise<void> {
     await this.#watcher?.close();
     this.#watcher = undefined;
-    clearInterval(this.#renewal);
-    const servers = this.#servers;
-    this.#servers = [];
-    this.#tlsServers = [];
-    this.#url = undefined;
-    this.#httpsUrl = undefined;
-    await closeServers(servers);
+    await this.#listeners.close();
     try {
       await Promise.all([this.#sandbox.close(), this.#state.store.close()]);
     } finally {
@@ -384,12 +329,6 @@ export class Emulator {
   /** What the served certificate must name: the tenants' `<tenant>.localhost`, the host; the state folder keeps it. */
   #certificateNames(snapshot: Snapshot) {
     return { tenants: snapshot.tenants.keys(), host: this.#host, stateDir: this.#stateDir };
-  }
-
-  /** A certificate for these tenants, put in place on the listening https servers (new connections get it). */
-  async #renewCertificate(snapshot: Snapshot): Promise<void> {
-    if (!this.#tls || !(await this.#tls.update(this.#certificateNames(snapshot)))) return;
-    for (const server of this.#tlsServers) server.setSecureContext(this.#tls.current);
   }
 
   async #loadKeys(snapshot: Snapshot): Promise<void> {

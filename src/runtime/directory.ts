@@ -12,7 +12,7 @@ import { toAuth0User, type Auth0User } from '../model/user-profile.js';
 import type { AuthorizationCodes } from '../store/authorization-codes.js';
 import type { RefreshTokens } from '../store/refresh-tokens.js';
 import type { Sessions } from '../store/sessions.js';
-import type { LoginFailures } from '../store/login-failures.js';
+import type { LoginFailures, UserBlock } from '../store/login-failures.js';
 import type { Clock } from './clock.js';
 import { ChangeError, RuntimeChanges, type ClientPatch, type UserInput, type UserPatch } from './runtime-changes.js';
 import type { UserState } from './user-state.js';
@@ -191,5 +191,23 @@ export class Directory implements ManagementBackend {
     const removed = this.#changes.removeClientGrant(this.#snapshot, this.tenantName(input.tenant), input.client_id, input.audience);
     if (removed) this.#changed();
     return removed;
+  }
+
+  /** Brute-force blocks (a user from an IP, after consecutive wrong passwords): of one tenant, or of every tenant. */
+  async userBlocks(options: { tenant?: string } = {}): Promise<UserBlock[]> {
+    const tenants = options.tenant === undefined ? [...this.#snapshot.tenants.keys()] : [options.tenant];
+    const lists = await Promise.all(tenants.map((t) => this.#deps.loginFailures.blocks(t)));
+    return lists.flat().map((r) => ({ tenant: r.tenant, user_id: r.userId, identifier: r.identifier, ip: r.ip, connection: r.connection }));
+  }
+
+  /**
+   * Lifts a user's brute-force blocks and clears their counts (by user_id, email or username); resolves, once
+   * saved, with how many blocks there were, or undefined when there is no such user.
+   */
+  async liftUserBlocks(user: string, options: { tenant?: string } = {}): Promise<number | undefined> {
+    const tenant = this.tenantName(options.tenant);
+    const found = this.getUser(user, { tenant });
+    if (!found) return undefined;
+    return this.#deps.loginFailures.unblock(tenant, { userId: found.user_id });
   }
 }
