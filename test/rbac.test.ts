@@ -79,6 +79,12 @@ describe('RBAC on the password grant', () => {
     expect(decode(nobody.body.access_token)).toMatchObject({ 'https://x.example/rule_roles': [], 'https://x.example/action_roles': [] });
   });
 
+  it('a config user changed at runtime keeps its roles', async () => {
+    const user = t.emulator.updateUser('reader@x.example', { name: 'Renamed Reader' });
+    const res = await login(t.http, 'reader@x.example', { audience: ORDERS }).expect(200);
+    expect(decode(res.body.access_token)).toMatchObject({ sub: user.user_id, scope: 'read:orders', permissions: ['read:orders'], 'https://x.example/rule_roles': ['reader'] });
+  });
+
   it('minting follows the same rules', async () => {
     const tokens = await t.emulator.mint({ client: 'app', user: 'reader@x.example', audience: ORDERS, scope: 'read:orders delete:orders' });
     expect(decode(tokens.access_token)).toMatchObject({ scope: 'read:orders', permissions: ['read:orders'] });
