@@ -91,6 +91,26 @@ describe('RBAC on the password grant', () => {
   });
 });
 
+describe('RBAC on the browser login', () => {
+  it('the access token of a silent login gets the requested ∩ permissions, and `permissions` (example config)', async () => {
+    const e = await startEmulator();
+    try {
+      const session = await e.emulator.startSession({ user: 'user@example.com' });
+      const res = await e.http
+        .get('/authorize')
+        .query({ client_id: 'web-app', response_type: 'token', redirect_uri: 'http://localhost:3000/callback', audience: 'https://orders.example/api', scope: 'read:orders write:orders', state: 's', prompt: 'none' })
+        .set('Cookie', session.cookies.map((c) => `${c.name}=${c.value}`).join('; '))
+        .expect(302);
+      const fragment = new URLSearchParams(new URL(res.headers.location!).hash.slice(1));
+      expect(fragment.get('error_description')).toBeNull();
+      expect(fragment.get('scope')).toBe('read:orders');
+      expect(decode(fragment.get('access_token')!)).toMatchObject({ scope: 'read:orders', permissions: ['read:orders'] });
+    } finally {
+      await e.close();
+    }
+  });
+});
+
 describe('RBAC and hot reload', () => {
   it('a role taken away narrows the next login, and the refresh of an earlier one', async () => {
     const dir = tempDir();
