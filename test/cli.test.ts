@@ -187,7 +187,7 @@ function expectedBanner(o: { port: number; config: string; state: string; curlBo
     '  clients trusted-app (non_interactive, client_secret_post), spa (spa, none), web-app (regular_web, client_secret_basic)',
     '  users   Username-Password-Authentication: user@example.com',
     '  users   employees: boss@corp.example, user@example.com',
-    '  apis    https://someapi.com/api',
+    '  apis    https://someapi.com/api, https://orders.example/api',
     '',
     'Try a password grant:',
     `  curl -s http://127.0.0.1:${port}/oauth/token -H 'content-type: application/json' -d '${JSON.stringify(o.curlBody)}'`,
@@ -501,7 +501,7 @@ describe('auth-emulator check', () => {
     const file = join(dir, 'auth.config.yaml');
     copyFileSync(EXAMPLE_CONFIG, file);
     const elsewhere = freshDir();
-    const summary = '1 tenant(s), 3 client(s), 1 API(s), 3 user(s).';
+    const summary = '1 tenant(s), 3 client(s), 2 API(s), 3 user(s).';
     const [local, explicit, demo] = await Promise.all([
       run(['check'], { cwd: dir }),
       run(['check', '--config', file], { cwd: elsewhere }),

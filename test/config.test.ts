@@ -65,7 +65,7 @@ describe('config loading', () => {
     ]);
     const far = problems('tenants:\n  - name: dev\n    zzz: 1\n');
     expect(far[0]!.message).toBe(
-      'unknown key; expected one of name, default, friendly_name, issuer, default_directory, default_audience, signing_key, apis, clients, client_grants, connections, allowed_logout_urls, session_lifetime, idle_session_lifetime, login_page, attack_protection, rules, rules_configuration, hooks, actions, secrets, extension_timeout_ms, extension_memory_mb',
+      'unknown key; expected one of name, default, friendly_name, issuer, default_directory, default_audience, signing_key, apis, roles, clients, client_grants, connections, allowed_logout_urls, session_lifetime, idle_session_lifetime, login_page, attack_protection, rules, rules_configuration, hooks, actions, secrets, extension_timeout_ms, extension_memory_mb',
     );
   });
 

@@ -150,7 +150,7 @@ describe('what a rule receives', () => {
       stats: { loginsCount: logins + 1 },
       sso: { with_auth0: false, with_dbconn: false, current_clients: [] },
       authentication: { methods: [{ name: 'pwd', timestamp: expect.any(Number) }] },
-      authorization: { roles: [] },
+      authorization: { roles: ['orders-reader'] },
     });
     const body = (context.request as { body: Record<string, string> }).body;
     expect(body).not.toHaveProperty('password');

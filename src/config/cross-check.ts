@@ -3,7 +3,9 @@
  * cannot express. Each finding carries the path of the offending value, so the loader can give its line.
  */
 import { MANAGEMENT_SCOPES, isManagementAudience } from '../management/api.js';
-import type { Config } from './schema.js';
+import { parsePermission } from '../model/rbac.js';
+import { closest } from './did-you-mean.js';
+import type { Config, PermissionConfig, TenantConfig } from './schema.js';
 
 export interface ConfigIssue {
   path: (string | number)[];
@@ -51,7 +53,14 @@ export function crossCheck(config: Config): ConfigIssue[] {
 
     tenant.apis.forEach((api, i) => {
       if (api.signing_alg === 'HS256' && api.signing_secret === undefined) add(at('apis', i, 'signing_alg'), 'an HS256 API needs a `signing_secret`');
+      // NOTE(emulator): Auth0's dashboard offers "Add Permissions in the Access Token" only with RBAC on; the
+      // emulator refuses the dialect without it rather than silently issuing no permissions.
+      if (api.token_dialect === 'access_token_authz' && !api.enforce_policies) add(at('apis', i, 'token_dialect'), 'access_token_authz needs `enforce_policies: true` (RBAC) on this API');
     });
+    for (const [i, f] of findDuplicates(tenant.roles, (r) => r.name)) add(at('roles', i, 'name'), `duplicate role name (also roles[${f}])`);
+    const checkPermission = (p: PermissionConfig, path: (string | number)[]) => issues.push(...permissionIssues(tenant, p, path));
+    tenant.roles.forEach((role, r) => role.permissions.forEach((p, k) => checkPermission(p, at('roles', r, 'permissions', k))));
+    const roleNames = tenant.roles.map((r) => r.name);
     tenant.clients.forEach((client, i) => {
       const method = client.token_endpoint_auth_method;
       const needsSecret = method === 'client_secret_post' || method === 'client_secret_basic' || (method === undefined && !['spa', 'native'].includes(client.app_type));
@@ -98,6 +107,12 @@ export function crossCheck(config: Config): ConfigIssue[] {
         add(at('connections', c, 'users', u, 'username'), `duplicate username in connection "${connection.name}" (also users[${f}])`);
       }
       connection.users.forEach((user, u) => {
+        user.roles?.forEach((role, k) => {
+          if (roleNames.includes(role)) return;
+          const guess = closest(role, roleNames);
+          add(at('connections', c, 'users', u, 'roles', k), `no role named "${role}" in this tenant${guess ? `; did you mean "${guess}"?` : roleNames.length ? ` (roles: ${roleNames.join(', ')})` : ' (it has no `roles`)'}`);
+        });
+        user.permissions?.forEach((p, k) => checkPermission(p, at('connections', c, 'users', u, 'permissions', k)));
         if (user.user_id === undefined) return;
         const here = `connections[${c}].users[${u}]`;
         const seen = userIds.get(user.user_id);
@@ -107,4 +122,19 @@ export function crossCheck(config: Config): ConfigIssue[] {
     });
   });
   return issues;
+}
+
+/** A permission must name an API of the tenant and one of that API's scopes (Auth0's permissions are API scopes). */
+function permissionIssues(tenant: TenantConfig, p: PermissionConfig, path: (string | number)[]): ConfigIssue[] {
+  const { api: identifier, name } = parsePermission(p);
+  const long = typeof p !== 'string';
+  const api = tenant.apis.find((a) => a.identifier === identifier);
+  if (!api) {
+    const guess = closest(identifier, tenant.apis.map((a) => a.identifier));
+    return [{ path: long ? [...path, 'resource_server_identifier'] : path, message: `no API with identifier "${identifier}" in this tenant${guess ? `; did you mean "${guess}"?` : ''}` }];
+  }
+  const scopes = api.scopes.map((s) => (typeof s === 'string' ? s : s.value));
+  if (scopes.includes(name)) return [];
+  const guess = closest(name, scopes);
+  return [{ path: long ? [...path, 'permission_name'] : path, message: `"${name}" is not a scope of API "${identifier}"${guess ? `; did you mean "${guess}"?` : ''}` }];
 }

@@ -30,10 +30,11 @@ function views(t: TenantConfig): Record<string, Keyed> {
     user: keyed(t.connections.flatMap((c) => c.users.map((u) => ({ c: c.name, u }))), (x) => `${x.c}\n${x.u.email.toLowerCase()}`),
     client: keyed(t.clients, (c) => c.client_id),
     api: keyed(t.apis, (a) => a.identifier),
+    role: keyed(t.roles, (r) => r.name),
     connection: keyed(t.connections.map(({ users: _users, ...rest }) => rest), (c) => c.name),
     'client grant': keyed(t.client_grants, (g) => `${g.client_id}\n${g.audience}`),
     setting: keyed(
-      Object.entries(t).filter(([k]) => !['apis', 'clients', 'client_grants', 'connections', 'name'].includes(k)),
+      Object.entries(t).filter(([k]) => !['apis', 'roles', 'clients', 'client_grants', 'connections', 'name'].includes(k)),
       ([k]) => k,
     ),
   };

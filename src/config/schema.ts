@@ -50,6 +50,26 @@ export const apiSchema = z.strictObject({
   token_lifetime: z.int().min(1).max(2_592_000).default(86_400).describe('Access token lifetime in seconds.'),
   signing_alg: z.enum(['RS256', 'HS256']).default('RS256'),
   signing_secret: z.string().min(16, 'expected at least 16 characters').optional().describe('The HMAC secret of an HS256 API.'),
+  enforce_policies: z.boolean().default(false).describe("RBAC (Auth0's Enable RBAC): a user's tokens get only the requested scopes the user has as permissions."),
+  token_dialect: z
+    .enum(['access_token', 'access_token_authz'])
+    .default('access_token')
+    .describe("`access_token_authz` (Auth0's Add Permissions in the Access Token) adds the user's `permissions` to access tokens; needs `enforce_policies`."),
+});
+
+/**
+ * A permission: Auth0's `{resource_server_identifier, permission_name}`, or the short form
+ * `"<API identifier> <permission>"` (split at the last space: permission names, being scopes, have none).
+ */
+export const permissionSchema = z.union([
+  z.string().regex(/^\S.*\s+\S+$/, 'expected "<API identifier> <permission>" or {resource_server_identifier, permission_name}'),
+  z.strictObject({ resource_server_identifier: nonEmpty, permission_name: nonEmpty }),
+]);
+
+export const roleSchema = z.strictObject({
+  name: nonEmpty,
+  description: z.string().optional(),
+  permissions: z.array(permissionSchema).default([]).describe('What the role grants: "<API identifier> <permission>" or {resource_server_identifier, permission_name}.'),
 });
 
 export const clientSchema = z.strictObject({
@@ -94,38 +114,52 @@ const metadata = map(z.unknown());
 /** One frozen `{}` for every user without metadata (100,000 users: 200,000 empty objects otherwise). */
 const NO_METADATA: Record<string, unknown> = Object.freeze({});
 
-export const userSchema = z
-  .strictObject({
-    user_id: nonEmpty.regex(/^\S+$/, 'expected a user_id without white space (auth0|…)').optional(),
-    email: z.email(),
-    username: nonEmpty.optional(),
-    password: nonEmpty.optional(),
-    password_hash: z.string().regex(/^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/, 'expected a bcrypt hash ($2b$10$…)').optional(),
-    email_verified: z.boolean().default(false),
-    blocked: z.boolean().default(false),
-    name: nonEmpty.optional(),
-    given_name: nonEmpty.optional(),
-    family_name: nonEmpty.optional(),
-    nickname: nonEmpty.optional(),
-    picture: z.url().optional(),
-    phone_number: nonEmpty.optional(),
-    phone_verified: z.boolean().optional(),
-    user_metadata: metadata.default(() => NO_METADATA),
-    app_metadata: metadata.default(() => NO_METADATA),
-    created_at: z.iso.datetime().optional(),
-    updated_at: z.iso.datetime().optional(),
-  })
-  .refine((u) => u.password !== undefined || u.password_hash !== undefined, {
-    message: 'expected `password` or `password_hash`',
-    path: ['password'],
-  })
-  .refine((u) => !(u.password !== undefined && u.password_hash !== undefined), {
-    message: 'give either `password` or `password_hash`, not both',
-    path: ['password_hash'],
-  });
+const userFields = {
+  user_id: nonEmpty.regex(/^\S+$/, 'expected a user_id without white space (auth0|…)').optional(),
+  email: z.email(),
+  username: nonEmpty.optional(),
+  password: nonEmpty.optional(),
+  password_hash: z.string().regex(/^\$2[abxy]?\$\d{2}\$[./A-Za-z0-9]{53}$/, 'expected a bcrypt hash ($2b$10$…)').optional(),
+  email_verified: z.boolean().default(false),
+  blocked: z.boolean().default(false),
+  name: nonEmpty.optional(),
+  given_name: nonEmpty.optional(),
+  family_name: nonEmpty.optional(),
+  nickname: nonEmpty.optional(),
+  picture: z.url().optional(),
+  phone_number: nonEmpty.optional(),
+  phone_verified: z.boolean().optional(),
+  user_metadata: metadata.default(() => NO_METADATA),
+  app_metadata: metadata.default(() => NO_METADATA),
+  created_at: z.iso.datetime().optional(),
+  updated_at: z.iso.datetime().optional(),
+};
+
+const passwordChecks = <S extends z.ZodType<{ password?: string | undefined; password_hash?: string | undefined }>>(schema: S) =>
+  schema
+    .refine((u) => u.password !== undefined || u.password_hash !== undefined, {
+      message: 'expected `password` or `password_hash`',
+      path: ['password'],
+    })
+    .refine((u) => !(u.password !== undefined && u.password_hash !== undefined), {
+      message: 'give either `password` or `password_hash`, not both',
+      path: ['password_hash'],
+    });
+
+/** A user as the Management API and the control plane create one. */
+export const userSchema = passwordChecks(z.strictObject(userFields));
+
+/** A user in the config file: also its roles and direct permissions (Auth0 assigns them by separate calls). */
+export const configUserSchema = passwordChecks(
+  z.strictObject({
+    ...userFields,
+    roles: stringList.optional().describe("The user's roles, by name (tenant `roles`)."),
+    permissions: z.array(permissionSchema).optional().describe('Permissions given to the user directly, besides those of its roles.'),
+  }),
+);
 
 /** A connection's users; in YAML the list may live in another file (`users: ./users.yaml`), read by the loader. */
-export const usersList = z.array(userSchema).default([]).describe('The users of this connection, or the path of a YAML file that holds the list.');
+export const usersList = z.array(configUserSchema).default([]).describe('The users of this connection, or the path of a YAML file that holds the list.');
 
 export const connectionSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?$/, 'expected letters, digits and inner hyphens (an Auth0 connection name)'),
@@ -149,6 +183,7 @@ export const tenantSchema = z.strictObject({
   default_audience: nonEmpty.optional().describe('The API used when a token request has no audience.'),
   signing_key: nonEmpty.optional().describe('An RSA private key (PEM) to sign with, relative to this file. Default: one generated and kept in .auth-emulator/.'),
   apis: z.array(apiSchema).default([]),
+  roles: z.array(roleSchema).default([]).describe("Roles (Auth0's RBAC): named sets of API permissions, given to users by `roles`."),
   clients: z.array(clientSchema).default([]),
   client_grants: z.array(clientGrantSchema).default([]),
   connections: z.array(connectionSchema).default([]),
@@ -212,4 +247,7 @@ export type TenantConfig = z.output<typeof tenantSchema>;
 export type ClientConfig = z.output<typeof clientSchema>;
 export type ApiConfig = z.output<typeof apiSchema>;
 export type UserConfig = z.output<typeof userSchema>;
+export type ConfigUser = z.output<typeof configUserSchema>;
+export type PermissionConfig = z.output<typeof permissionSchema>;
+export type RoleConfig = z.output<typeof roleSchema>;
 export type ConnectionConfig = z.output<typeof connectionSchema>;

@@ -7,6 +7,7 @@ import type { RequestInfo } from '../model/request-info.js';
 import type { Api, Client, Connection, Tenant } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import type { Params } from '../oauth/params.js';
+import { authorizationOf } from '../model/rbac.js';
 import { auth0Profile } from '../model/user-profile.js';
 import type { UserMetadata } from '../runtime/user-state.js';
 
@@ -114,9 +115,12 @@ function contextTail(login: Login) {
     accessToken: {},
     idToken: {},
     authentication: { methods: authenticationMethods(login, (seconds) => seconds * 1000) },
-    authorization: { roles: [] },
+    authorization: { roles: roleNames(login) },
   };
 }
+
+/** The user's role names (`context.authorization.roles`, `event.authorization.roles`), whatever the API. */
+const roleNames = (login: Login): string[] => [...authorizationOf(login.tenant.authorizations, login.user.userId).roles];
 
 /** The flow's authentication methods, each at its time (this login's when the flow gives none), in the caller's unit. */
 function authenticationMethods<T>(login: Login, time: (seconds: number) => T) {
@@ -153,7 +157,7 @@ export function postLoginEvent(login: Login) {
       : { ip: request.ip, hostname: request.hostname, method: 'POST', user_agent: request.userAgent, query: {}, body: safeBody(login.params), geoip: {} },
     transaction: login.browser ? browserTransaction(login, login.browser) : { id: request.id, protocol: login.flow.protocol, requested_scopes: login.requestedScopes, locale: 'en' },
     authentication: { methods: authenticationMethods(login, (seconds) => new Date(seconds * 1000).toISOString()) },
-    authorization: { roles: [] },
+    authorization: { roles: roleNames(login) },
     stats: { logins_count: login.logins },
     tenant: { id: tenant.name },
     ...(login.api ? { resource_server: { identifier: login.api.identifier } } : {}),

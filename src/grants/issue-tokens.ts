@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import type { BrowserTransaction } from '../extensions/inputs.js';
 import { hasUserExtensions, runUserExtensions, type Resumption, type TokenDraft, type UserTokenDraft } from '../extensions/run-user-extensions.js';
 import type { LoginFlow } from '../model/login-flow.js';
+import { enforcedPermissions } from '../model/rbac.js';
 import type { Api, Connection } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import { InvalidGrant } from '../oauth/errors.js';
@@ -160,7 +161,11 @@ export async function signUserTokens(ctx: GrantContext, req: Omit<UserTokenReque
     // Only RS256 APIs get the /userinfo audience (seed 003, reference §5.2).
     const aud = openid && api.signingAlg === 'RS256' ? [api.identifier, `${issuer}userinfo`] : api.identifier;
     const gty = req.flow.gty === undefined ? {} : { gty: req.flow.gty };
-    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, ...nbf, scope, ...gty, azp: client.clientId, ...releasedClaims(draft.accessToken, scopes) };
+    // `access_token_authz` (reference §4, §5.2): every permission the user has for the API, whatever was
+    // requested; extensions cannot set `permissions` (a restricted claim).
+    const permissions = api.tokenDialect === 'access_token_authz' ? enforcedPermissions(ctx.tenant, user.userId, api) : undefined;
+    const authz = permissions === undefined ? {} : { permissions: [...permissions] };
+    const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, ...nbf, scope, ...gty, azp: client.clientId, ...authz, ...releasedClaims(draft.accessToken, scopes) };
     accessToken = (api.hsSigner ?? key.signer).sign(claims);
   } else {
     expiresIn = req.lifetime ?? OPAQUE_TOKEN_LIFETIME;

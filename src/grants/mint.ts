@@ -6,7 +6,8 @@
 import { RequestError } from '../errors.js';
 import { grantKey, lookupUser } from '../model/tenant.js';
 import { toParams } from '../oauth/params.js';
-import { passwordGrantScopes } from '../oauth/scopes.js';
+import { enforcedPermissions } from '../model/rbac.js';
+import { passwordGrantScopes, rbacScopes } from '../oauth/scopes.js';
 import { inTimeRange, TIME_RANGE } from '../runtime/clock.js';
 import { resolveAudience } from './audience.js';
 import { issueClientToken } from './client-credentials.js';
@@ -84,7 +85,7 @@ export async function mintTokens(env: TenantEnv, options: MintOptions): Promise<
   const user = lookupUser(tenant, options.user, options.connection);
   if (!user) throw new MintError(`No user "${options.user}" in tenant "${tenant.name}"${options.connection ? ` (connection ${options.connection})` : ''}.`);
   const offlineAllowed = client.grantTypes.has('refresh_token') && (api === undefined || api.allowOfflineAccess);
-  const scopes = passwordGrantScopes(requested, api?.scopes, offlineAllowed);
+  const scopes = rbacScopes(passwordGrantScopes(requested, api?.scopes, offlineAllowed), api?.scopes, enforcedPermissions(tenant, user.userId, api));
   return issueUserTokens(ctx, {
     flow: PASSWORD_FLOW,
     user,

@@ -3,10 +3,12 @@
  * credentials, decide scopes, issue tokens. Order of checks follows reference §3: parameters →
  * connection → audience → brute-force block → credentials → blocked.
  */
-import type { Api, Client, Connection } from '../model/tenant.js';
+import { enforcedPermissions } from '../model/rbac.js';
+import type { Api, Client, Connection, Tenant } from '../model/tenant.js';
+import type { User } from '../model/user.js';
 import { InvalidGrant, InvalidRequest, Unauthorized } from '../oauth/errors.js';
 import { requireParams, splitScope } from '../oauth/params.js';
-import { passwordGrantScopes } from '../oauth/scopes.js';
+import { passwordGrantScopes, rbacScopes } from '../oauth/scopes.js';
 import { offlineAccessAllowed, resolveAudience } from './audience.js';
 import { checkGuardedCredentials } from './brute-force.js';
 import { issueUserTokens, type ExchangeFlow } from './issue-tokens.js';
@@ -26,11 +28,11 @@ export const PASSWORD_FLOW: ExchangeFlow = {
 export const PASSWORD_LOGIN_PARAMETERS = ['username', 'password', 'audience', 'scope'] as const;
 
 /**
- * The scopes a password login grants: see
- * passwordGrantScopes; `offline_access` only when the client may have refresh tokens and the API allows them.
+ * The scopes a password login grants: see passwordGrantScopes; `offline_access` only when the client may have
+ * refresh tokens and the API allows them; under RBAC only the user's permissions of the API's scopes.
  */
-export function userLoginScopes(client: Client, api: Api | undefined, requestedScopes: readonly string[]): string[] {
-  return passwordGrantScopes(requestedScopes, api?.scopes, offlineAccessAllowed(client, api));
+export function userLoginScopes(tenant: Tenant, client: Client, user: User, api: Api | undefined, requestedScopes: readonly string[]): string[] {
+  return rbacScopes(passwordGrantScopes(requestedScopes, api?.scopes, offlineAccessAllowed(client, api)), api?.scopes, enforcedPermissions(tenant, user.userId, api));
 }
 
 export async function passwordLogin(ctx: GrantContext, connection: Connection): Promise<TokenResponse> {
@@ -52,7 +54,7 @@ export async function passwordLogin(ctx: GrantContext, connection: Connection): 
   if (user.blocked) throw new Unauthorized('user is blocked', { logDetail: `${user.email} is blocked` });
 
   const requestedScopes = splitScope(params.scope);
-  const scopes = userLoginScopes(client, api, requestedScopes);
+  const scopes = userLoginScopes(ctx.tenant, client, user, api, requestedScopes);
   return issueUserTokens(ctx, {
     flow: PASSWORD_FLOW,
     user,

@@ -8,7 +8,9 @@
  * store/refresh-tokens.ts). An expired token is gone from the store, as an unknown one is.
  */
 import { InvalidGrant, InvalidScope } from '../oauth/errors.js';
+import { enforcedPermissions } from '../model/rbac.js';
 import { requireParams, splitScope } from '../oauth/params.js';
+import { rbacScopes } from '../oauth/scopes.js';
 import type { RefreshTokens } from '../store/refresh-tokens.js';
 import { issueUserTokens, type ExchangeFlow, type NewRefreshToken } from './issue-tokens.js';
 import type { Grant, GrantContext } from './types.js';
@@ -65,7 +67,10 @@ export const refreshTokenGrant: Grant = {
     const excess = requestedScopes.filter((s) => !record.scope.includes(s));
     // NOTE(emulator): Auth0's answer to a broader scope on refresh is not documented; RFC 6749 §6 says invalid_scope.
     if (excess.length > 0) throw new InvalidScope(`The requested scope exceeds the scope granted: ${excess.join(', ')}`);
-    const scopes = requestedScopes.length > 0 ? record.scope.filter((s) => requestedScopes.includes(s)) : [...record.scope];
+    const kept = requestedScopes.length > 0 ? record.scope.filter((s) => requestedScopes.includes(s)) : [...record.scope];
+    // NOTE(emulator): under RBAC a refresh keeps the family's scopes less the permissions the user has lost
+    // since (a role taken away, a reload); Auth0 does not document whether it narrows on refresh.
+    const scopes = rbacScopes(kept, api?.scopes, enforcedPermissions(tenant, user.userId, api));
 
     return issueUserTokens(ctx, {
       flow: REFRESH_FLOW,

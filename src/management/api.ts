@@ -26,6 +26,8 @@ export function managementApi(issuer: string): Api {
     tokenLifetime: 86_400,
     signingAlg: 'RS256',
     hsSigner: undefined,
+    enforcePolicies: false,
+    tokenDialect: 'access_token',
   };
 }
 

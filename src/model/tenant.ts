@@ -7,7 +7,8 @@ import type { ApiConfig, ClientConfig, TenantConfig } from '../config/schema.js'
 import type { TenantExtensions } from '../extensions/load-scripts.js';
 import { secretDigest } from '../oauth/constant-time.js';
 import { hs256Signer, type Signer } from '../tokens/sign.js';
-import { buildUser, type User } from './user.js';
+import { buildAuthorizations, type UserAuthorization } from './rbac.js';
+import { buildUser, stableUserId, type User } from './user.js';
 
 export interface Api {
   readonly identifier: string;
@@ -18,6 +19,10 @@ export interface Api {
   readonly signingAlg: 'RS256' | 'HS256';
   /** For HS256 APIs: signs with the API's pre-imported signing secret. RS256 APIs use the tenant key. */
   readonly hsSigner: Signer | undefined;
+  /** RBAC: user flows get only the requested scopes the user has as permissions. */
+  readonly enforcePolicies: boolean;
+  /** `access_token_authz`: access tokens carry the user's `permissions`. */
+  readonly tokenDialect: 'access_token' | 'access_token_authz';
 }
 
 export type AuthMethod = 'none' | 'client_secret_post' | 'client_secret_basic';
@@ -74,6 +79,8 @@ export interface Tenant {
   readonly clientGrants: ReadonlyMap<string, readonly string[]>;
   readonly connections: ReadonlyMap<string, Connection>;
   readonly usersById: ReadonlyMap<string, User>;
+  /** Config users' roles and effective permissions, by user_id (see rbac.ts). */
+  readonly authorizations: ReadonlyMap<string, UserAuthorization>;
   /** Rules, hooks and Actions, read and syntax-checked. */
   readonly extensions: TenantExtensions;
   /** The tenant's Allowed Logout URLs (a /v2/logout without client_id). */
@@ -110,6 +117,8 @@ function buildApi(config: ApiConfig): Api {
       config.signing_alg === 'HS256' && config.signing_secret !== undefined
         ? hs256Signer(createSecretKey(Buffer.from(config.signing_secret, 'utf8')))
         : undefined,
+    enforcePolicies: config.enforce_policies,
+    tokenDialect: config.token_dialect,
   };
 }
 
@@ -181,6 +190,7 @@ export function buildTenant(config: TenantConfig, extensions: TenantExtensions, 
     clientGrants: new Map(config.client_grants.map((g) => [grantKey(g.client_id, g.audience), g.scope])),
     connections,
     usersById,
+    authorizations: buildAuthorizations(config, (connection, email, userId) => userId ?? stableUserId(config.name, connection, email.toLowerCase())),
     extensions,
     allowedLogoutUrls: config.allowed_logout_urls,
     sessionLifetime: Math.round(config.session_lifetime * 3600),

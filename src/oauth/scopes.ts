@@ -5,7 +5,8 @@
  * - the browser login: what was asked for, of the OIDC scopes and of the API's (no expansion: nothing is
  *   granted beyond the request, as Auth0's /authorize without RBAC);
  * - `offline_access` survives only when a refresh token may be issued;
- * - client credentials: the client grant's scopes, narrowed by a `scope` parameter.
+ * - client credentials: the client grant's scopes, narrowed by a `scope` parameter;
+ * - RBAC (`enforce_policies`): user flows keep, of the API's scopes, only the user's permissions (rbacScopes).
  */
 import { AccessDenied } from './errors.js';
 
@@ -40,6 +41,19 @@ export function browserLoginScopes(requested: readonly string[], apiScopes: read
   const apiSet = new Set(apiScopes ?? []);
   // NOTE(emulator): scopes the API does not define are dropped, as on the password grants.
   return [...new Set(requested.filter((s) => OIDC_SET.has(s) || apiSet.has(s) || (s === 'offline_access' && offlineAllowed)))];
+}
+
+/**
+ * Auth0's RBAC rule: "the scope claim includes an intersection of the requested permissions and the permissions
+ * assigned to the user" (docs: Enable Role-Based Access Control for APIs). `permissions` is undefined when the
+ * API does not enforce RBAC. OIDC scopes and `offline_access` are not permissions and stay.
+ * NOTE(emulator): on the password grants, "no API scope requested → every scope of the API" becomes, after
+ * the intersection, every permission the user has for the API; Auth0 documents the two rules only apart.
+ */
+export function rbacScopes(scopes: readonly string[], apiScopes: readonly string[] | undefined, permissions: readonly string[] | undefined): string[] {
+  if (permissions === undefined) return [...scopes];
+  const apiSet = new Set(apiScopes ?? []);
+  return scopes.filter((s) => !apiSet.has(s) || permissions.includes(s));
 }
 
 export function clientCredentialsScopes(requested: readonly string[], grantScopes: readonly string[]): string[] {

@@ -220,11 +220,15 @@ function clientConfigOf(snapshot: Snapshot, tenantName: string, clientId: string
   return tenant!.clients.find((c) => c.client_id === clientId)!;
 }
 
-/** The config entry of a user, to merge a patch into. */
+/**
+ * The config entry of a user, to merge a patch into. Its roles and direct permissions are not user fields
+ * (Auth0 assigns them by other calls): the tenant keeps them by user_id, so the changed user keeps them.
+ */
 function configOf(snapshot: Snapshot, tenantName: string, user: User): UserConfig {
   const tenant = snapshot.config.tenants.find((t) => t.name === tenantName);
   const found = tenant?.connections.find((c) => c.name === user.connection)?.users.find((u) => u.email.toLowerCase() === user.email);
-  return { ...(found as UserConfig), user_id: user.userId };
+  const { roles: _roles, permissions: _permissions, ...fields } = found!;
+  return { ...fields, user_id: user.userId };
 }
 
 function overlayTenant(tenant: Tenant, changes: TenantChanges): Tenant {
