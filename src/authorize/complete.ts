@@ -15,7 +15,6 @@ import type { LoginFlow, Protocol } from '../model/login-flow.js';
 import type { RequestInfo } from '../model/request-info.js';
 import type { Client } from '../model/tenant.js';
 import { AccessDenied, InvalidRequest, OAuthError, Unauthorized } from '../oauth/errors.js';
-import { enforcedPermissions } from '../model/rbac.js';
 import { browserLoginScopes, rbacScopes } from '../oauth/scopes.js';
 import type { LoginTransactionRecord } from '../store/login-transactions.js';
 import { isSilent, type AuthorizeRequest, type ResponseType } from './request.js';
@@ -100,7 +99,7 @@ async function completeOrThrow(c: Completion, target: ResponseTarget): Promise<B
   // The API may have gone with a reload since /authorize.
   if (request.audience !== undefined && !api) return fail(new AccessDenied(`Service not found: ${request.audience}`));
   const connection = tenant.connections.get(login.connection);
-  const scopes = rbacScopes(browserLoginScopes(request.requestedScopes, api?.scopes, offlineAccessAllowed(client, api)), api?.scopes, enforcedPermissions(tenant, user.userId, api));
+  const scopes = rbacScopes(browserLoginScopes(request.requestedScopes, api?.scopes, offlineAccessAllowed(client, api)), tenant, user.userId, api);
   const silent = isSilent(request);
   const flow: LoginFlow = {
     protocol: protocolOf(request.responseType),

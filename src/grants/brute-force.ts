@@ -18,7 +18,7 @@ export async function checkGuardedCredentials(tenant: Tenant, failures: LoginFai
   if (!guard) return checkCredentials(connection, login, password);
   const target = findUser(connection, login);
   if (target && (await failures.blockOf(tenant.name, target.userId, ip))) throw new TooManyAttempts({ logDetail: `${target.userId} is blocked from ${ip}` });
-  const checked = await checkCredentials(connection, login, password);
+  const checked = await checkCredentials(connection, login, password, target);
   if (checked.user) {
     await failures.succeeded(tenant.name, checked.user.userId, ip);
   } else if (target) {

@@ -164,7 +164,7 @@ export async function signUserTokens(ctx: GrantContext, req: Omit<UserTokenReque
     // `access_token_authz` (reference §4, §5.2): every permission the user has for the API, whatever was
     // requested; extensions cannot set `permissions` (a restricted claim).
     const permissions = api.tokenDialect === 'access_token_authz' ? enforcedPermissions(ctx.tenant, user.userId, api) : undefined;
-    const authz = permissions === undefined ? {} : { permissions: [...permissions] };
+    const authz = permissions === undefined ? {} : { permissions };
     const claims = { iss: issuer, sub: user.userId, aud, iat, exp: iat + expiresIn, ...nbf, scope, ...gty, azp: client.clientId, ...authz, ...releasedClaims(draft.accessToken, scopes) };
     accessToken = (api.hsSigner ?? key.signer).sign(claims);
   } else {

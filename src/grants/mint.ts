@@ -6,13 +6,11 @@
 import { RequestError } from '../errors.js';
 import { grantKey, lookupUser } from '../model/tenant.js';
 import { toParams } from '../oauth/params.js';
-import { enforcedPermissions } from '../model/rbac.js';
-import { passwordGrantScopes, rbacScopes } from '../oauth/scopes.js';
 import { inTimeRange, TIME_RANGE } from '../runtime/clock.js';
 import { resolveAudience } from './audience.js';
 import { issueClientToken } from './client-credentials.js';
 import { issueUserTokens } from './issue-tokens.js';
-import { PASSWORD_FLOW } from './password-login.js';
+import { PASSWORD_FLOW, userLoginScopes } from './password-login.js';
 import type { GrantContext, TokenResponse } from './types.js';
 import type { TenantEnv } from '../endpoints/token.js';
 
@@ -84,8 +82,7 @@ export async function mintTokens(env: TenantEnv, options: MintOptions): Promise<
 
   const user = lookupUser(tenant, options.user, options.connection);
   if (!user) throw new MintError(`No user "${options.user}" in tenant "${tenant.name}"${options.connection ? ` (connection ${options.connection})` : ''}.`);
-  const offlineAllowed = client.grantTypes.has('refresh_token') && (api === undefined || api.allowOfflineAccess);
-  const scopes = rbacScopes(passwordGrantScopes(requested, api?.scopes, offlineAllowed), api?.scopes, enforcedPermissions(tenant, user.userId, api));
+  const scopes = userLoginScopes(tenant, client, user, api, requested);
   return issueUserTokens(ctx, {
     flow: PASSWORD_FLOW,
     user,

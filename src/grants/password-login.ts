@@ -3,7 +3,6 @@
  * credentials, decide scopes, issue tokens. Order of checks follows reference §3: parameters →
  * connection → audience → brute-force block → credentials → blocked.
  */
-import { enforcedPermissions } from '../model/rbac.js';
 import type { Api, Client, Connection, Tenant } from '../model/tenant.js';
 import type { User } from '../model/user.js';
 import { InvalidGrant, InvalidRequest, Unauthorized } from '../oauth/errors.js';
@@ -32,7 +31,7 @@ export const PASSWORD_LOGIN_PARAMETERS = ['username', 'password', 'audience', 's
  * refresh tokens and the API allows them; under RBAC only the user's permissions of the API's scopes.
  */
 export function userLoginScopes(tenant: Tenant, client: Client, user: User, api: Api | undefined, requestedScopes: readonly string[]): string[] {
-  return rbacScopes(passwordGrantScopes(requestedScopes, api?.scopes, offlineAccessAllowed(client, api)), api?.scopes, enforcedPermissions(tenant, user.userId, api));
+  return rbacScopes(passwordGrantScopes(requestedScopes, api?.scopes, offlineAccessAllowed(client, api)), tenant, user.userId, api);
 }
 
 export async function passwordLogin(ctx: GrantContext, connection: Connection): Promise<TokenResponse> {

@@ -8,7 +8,6 @@
  * store/refresh-tokens.ts). An expired token is gone from the store, as an unknown one is.
  */
 import { InvalidGrant, InvalidScope } from '../oauth/errors.js';
-import { enforcedPermissions } from '../model/rbac.js';
 import { requireParams, splitScope } from '../oauth/params.js';
 import { rbacScopes } from '../oauth/scopes.js';
 import type { RefreshTokens } from '../store/refresh-tokens.js';
@@ -70,7 +69,7 @@ export const refreshTokenGrant: Grant = {
     const kept = requestedScopes.length > 0 ? record.scope.filter((s) => requestedScopes.includes(s)) : [...record.scope];
     // NOTE(emulator): under RBAC a refresh keeps the family's scopes less the permissions the user has lost
     // since (a role taken away, a reload); Auth0 does not document whether it narrows on refresh.
-    const scopes = rbacScopes(kept, api?.scopes, enforcedPermissions(tenant, user.userId, api));
+    const scopes = rbacScopes(kept, tenant, user.userId, api);
 
     return issueUserTokens(ctx, {
       flow: REFRESH_FLOW,

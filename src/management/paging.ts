@@ -28,7 +28,7 @@ function invalid(property: string, why: string): ManagementError {
 }
 
 /** An integer query parameter in [min, max]; `fallback` when absent. */
-export function integerParam(query: Query, name: string, fallback: number, min: number, max = Infinity): number {
+function integerParam(query: Query, name: string, fallback: number, min: number, max = Infinity): number {
   const raw = query[name];
   if (raw === undefined || raw === '') return fallback;
   // NOTE(emulator): Auth0 coerces query values to the parameter's type; the text for a value that is not a
@@ -49,7 +49,7 @@ export function booleanParam(query: Query, name: string): boolean | undefined {
   throw invalid(name, 'Expected type boolean but found type string');
 }
 
-export interface OffsetPage<T> {
+interface OffsetPage<T> {
   items: T[];
   start: number;
   limit: number;

@@ -10,8 +10,8 @@ import type { User } from './user.js';
 /** The user, or why not (for the log line only: callers answer Auth0's one "wrong email or password"). */
 export type CredentialCheck = { readonly user: User } | { readonly user: undefined; readonly why: string };
 
-export async function checkCredentials(connection: Connection, login: string, password: string): Promise<CredentialCheck> {
-  const user = findUser(connection, login);
+/** `user`: the login's user when the caller has already looked it up (brute-force protection does). */
+export async function checkCredentials(connection: Connection, login: string, password: string, user = findUser(connection, login)): Promise<CredentialCheck> {
   if (!(await checkPassword(user?.password, password)) || !user) return { user: undefined, why: user ? 'wrong password' : `no user "${login}" in ${connection.name}` };
   return { user };
 }

@@ -8,7 +8,11 @@
  * - client credentials: the client grant's scopes, narrowed by a `scope` parameter;
  * - RBAC (`enforce_policies`): user flows keep, of the API's scopes, only the user's permissions (rbacScopes).
  */
+import { enforcedPermissions } from '../model/rbac.js';
+import type { Api } from '../model/tenant.js';
 import { AccessDenied } from './errors.js';
+
+type RbacTenant = Parameters<typeof enforcedPermissions>[0];
 
 export const OIDC_SCOPES = ['openid', 'profile', 'email', 'address', 'phone'] as const;
 /** Claim names Auth0 also accepts as scopes (discovery `scopes_supported`). */
@@ -45,14 +49,15 @@ export function browserLoginScopes(requested: readonly string[], apiScopes: read
 
 /**
  * Auth0's RBAC rule: "the scope claim includes an intersection of the requested permissions and the permissions
- * assigned to the user" (docs: Enable Role-Based Access Control for APIs). `permissions` is undefined when the
- * API does not enforce RBAC. OIDC scopes and `offline_access` are not permissions and stay.
+ * assigned to the user" (docs: Enable Role-Based Access Control for APIs), the user's being enforcedPermissions'
+ * (nothing changes when the API does not enforce RBAC). OIDC scopes and `offline_access` are not permissions and stay.
  * NOTE(emulator): on the password grants, "no API scope requested → every scope of the API" becomes, after
  * the intersection, every permission the user has for the API; Auth0 documents the two rules only apart.
  */
-export function rbacScopes(scopes: readonly string[], apiScopes: readonly string[] | undefined, permissions: readonly string[] | undefined): string[] {
+export function rbacScopes(scopes: readonly string[], tenant: RbacTenant, userId: string, api: Api | undefined): string[] {
+  const permissions = enforcedPermissions(tenant, userId, api);
   if (permissions === undefined) return [...scopes];
-  const apiSet = new Set(apiScopes ?? []);
+  const apiSet = new Set(api!.scopes);
   return scopes.filter((s) => !apiSet.has(s) || permissions.includes(s));
 }
 

@@ -6,10 +6,11 @@
 import { X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { EmulatorError } from '../errors.js';
 import { CA_CERT_FILE, CA_KEY_FILE } from './ca-dir.js';
 import type { KeyAndCert } from './x509.js';
 
-export class CaError extends Error {}
+export class CaError extends EmulatorError {}
 
 /** The CA kept in `dir`, made there first if there is none. */
 export async function loadOrCreateCa(dir: string): Promise<KeyAndCert> {

@@ -45,9 +45,7 @@ export class ServerCertificate {
       return new ServerCertificate(own, undefined, undefined);
     }
     const dir = caDir();
-    const ca = await loadOrCreateCa(dir).catch((err: Error) => {
-      throw new TlsError(err.message);
-    });
+    const ca = await loadOrCreateCa(dir);
     return new ServerCertificate(await leafFor(ca, leafNames(where.tenants, where.host), where.stateDir), ca, dir);
   }
 
