@@ -52,14 +52,14 @@ export class LoginFailures {
 
   /** The block on this user from this IP, if there is one. */
   async blockOf(tenant: string, userId: string, ip: string): Promise<LoginFailureRecord | undefined> {
-    const table = this.#tables.get(tenant) ?? (await this.#load(tenant));
+    const table = await this.#table(tenant);
     const record = table.get(idOf(tenant, userId, ip));
     return record?.blocked ? record : undefined;
   }
 
   /** Counts a wrong password; resolves, once durable, with true when this one made it a block. */
   async failed(attempt: Omit<LoginFailureRecord, 'count' | 'blocked'>, maxAttempts: number): Promise<boolean> {
-    const table = this.#tables.get(attempt.tenant) ?? (await this.#load(attempt.tenant));
+    const table = await this.#table(attempt.tenant);
     const id = idOf(attempt.tenant, attempt.userId, attempt.ip);
     const count = (table.get(id)?.count ?? 0) + 1;
     const record: LoginFailureRecord = { ...attempt, count, blocked: count >= maxAttempts };
@@ -70,7 +70,7 @@ export class LoginFailures {
 
   /** A successful login: the count of this user from this IP starts again (nothing is read or written when there is none). */
   async succeeded(tenant: string, userId: string, ip: string): Promise<void> {
-    const table = this.#tables.get(tenant) ?? (await this.#load(tenant));
+    const table = await this.#table(tenant);
     const id = idOf(tenant, userId, ip);
     if (!table.delete(id)) return;
     await this.#store.delete(KIND, id);
@@ -78,19 +78,24 @@ export class LoginFailures {
 
   /** The tenant's blocks, of one user or of one identifier, or all. */
   async blocks(tenant: string, filter: { userId?: string; identifier?: string } = {}): Promise<LoginFailureRecord[]> {
-    const table = this.#tables.get(tenant) ?? (await this.#load(tenant));
+    const table = await this.#table(tenant);
     const identifier = filter.identifier?.trim().toLowerCase();
     return [...table.values()].filter((r) => r.blocked && (filter.userId === undefined || r.userId === filter.userId) && (identifier === undefined || r.identifier === identifier));
   }
 
   /** Lifts the blocks (and clears the counts) of one user or one identifier; resolves with how many blocks there were, once durable. */
   async unblock(tenant: string, filter: { userId?: string; identifier?: string }): Promise<number> {
-    const table = this.#tables.get(tenant) ?? (await this.#load(tenant));
+    const table = await this.#table(tenant);
     const identifier = filter.identifier?.trim().toLowerCase();
     const gone = [...table.entries()].filter(([, r]) => (filter.userId === undefined || r.userId === filter.userId) && (identifier === undefined || r.identifier === identifier));
     for (const [id] of gone) table.delete(id);
     await Promise.all(gone.map(([id]) => this.#store.delete(KIND, id)));
     return gone.filter(([, r]) => r.blocked).length;
+  }
+
+  /** The tenant's table: in memory once loaded (no store read on the password grant's path). */
+  #table(tenant: string): Table | Promise<Table> {
+    return this.#tables.get(tenant) ?? this.#load(tenant);
   }
 
   /** The store was cleared (a reset): the tables go with it. */
